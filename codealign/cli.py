@@ -18,6 +18,9 @@ from .rulebook import RulePackError
 COMMANDS = {
     "review": "codealign.review",
     "rules": "codealign.review",
+    "data": "codealign.data",
+    "train": "codealign.training",
+    "export": "codealign.training",
 }
 
 
@@ -28,11 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"codealign {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    seen = set()
     for module_name in dict.fromkeys(COMMANDS.values()):
-        module = importlib.import_module(module_name)
-        module.add_parsers(subparsers)
-        seen.add(module_name)
+        importlib.import_module(module_name).add_parsers(subparsers)
     return parser
 
 
