@@ -36,9 +36,18 @@ class Principle:
     zh: str
     critique_request: str = ""
     revision_request: str = ""
+    title_zh: str = ""
+    critique_request_zh: str = ""
+    revision_request_zh: str = ""
 
     def text(self, lang: str = "en") -> str:
         return self.zh if lang == "zh" and self.zh else self.en
+
+    def localized(self, key: str, lang: str = "en") -> str:
+        """`title`, `critique_request` or `revision_request` in `lang` (falls back to English)."""
+        if lang == "zh" and getattr(self, f"{key}_zh", ""):
+            return getattr(self, f"{key}_zh")
+        return getattr(self, key)
 
 
 @dataclass(frozen=True)
