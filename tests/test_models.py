@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import time
@@ -56,7 +57,8 @@ def converted(tmp_path_factory):
         patch.setenv("CODEALIGN_CACHE", str(root))
         path, seconds = timed(models.resolve_model, "embedded")
     print(f"\nembedded conversion: {seconds:.1f} s")
-    return root, path, seconds
+    yield root, path, seconds
+    shutil.rmtree(root, ignore_errors=True)  # 540 MB of float32 weights: do not leave them in pytest's tmp
 
 
 # ---------------------------------------------------------------------------------- resolution errors
