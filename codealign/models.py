@@ -80,6 +80,8 @@ def resolve_model(spec: str | os.PathLike | None) -> Path:
     """
     if is_embedded(spec):
         return ensure_embedded()
+    if isinstance(spec, str) and spec.strip().lower() in TINY_ALIASES:
+        return ensure_tiny()
     text = os.fspath(spec).strip()
     if not text:
         raise CodealignError("empty model name: pass a local model folder or 'embedded'")
@@ -502,3 +504,121 @@ def _decode(tokenizer: Any, tokens: list[int], stops: list[int]) -> str:
             tokens = tokens[:position]
             break
     return tokenizer.decode(tokens, skip_special_tokens=True)
+
+
+# ----------------------------------------------------------------------------------- tiny random models
+# `--model tiny` (the cpu-smoke preset): a tiny random causal LM with the real SmolLM2 tokenizer and chat
+# template, so tokenization, chat formatting, padding and stop tokens behave like the embedded model while every
+# forward pass costs ~nothing. Built once into the cache; tests build their own with `make_tiny_model`.
+TINY_ALIASES = {"tiny"}
+
+
+def ensure_tiny() -> Path:
+    target = cache_root() / "models" / "tiny-llama"
+    if (target / "model.safetensors").is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tiny-llama.tmp-", dir=target.parent))
+    try:
+        make_tiny_model(tmp)
+        try:
+            os.replace(tmp, target)
+        except OSError:  # another process won the race
+            shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def seed_everything(seed: int) -> None:
+    """Seed python, numpy and torch (training stages call this first)."""
+    from transformers import set_seed  # noqa: PLC0415
+
+    set_seed(seed)
+
+
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "chat_template.jinja", "special_tokens_map.json")
+TOKENIZER_CACHE = "smollm2-tokenizer"
+
+
+def smollm2_tokenizer_dir() -> Path:
+    """A folder holding the SmolLM2 tokenizer files (from the converted model, else extracted from the GGUF once)."""
+    converted = embedded_model_dir()
+    if _cache_is_complete(converted):
+        return converted
+    cached = cache_root() / "models" / TOKENIZER_CACHE
+    if (cached / "tokenizer.json").is_file():
+        return cached
+    from transformers import AutoTokenizer  # noqa: PLC0415
+
+    gguf = embedded_gguf()
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{TOKENIZER_CACHE}.tmp-", dir=cached.parent))
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name, local_files_only=True)
+        tokenizer.padding_side = "left"
+        tokenizer.save_pretrained(tmp)
+        try:
+            os.replace(tmp, cached)
+        except OSError:  # another process won the race: its copy is as good as ours
+            shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return cached
+
+
+def make_tiny_model(
+    path: str | os.PathLike,
+    arch: str = "llama",
+    *,
+    seed: int = 0,
+    hidden_size: int = 32,
+    num_layers: int = 2,
+    num_heads: int = 4,
+    num_kv_heads: int = 2,
+    intermediate_size: int = 64,
+    max_positions: int = 2048,
+    initializer_range: float = 0.2,
+    tie_word_embeddings: bool = True,
+) -> Path:
+    """Write a tiny random `arch` causal LM ("llama", "qwen2", "mistral", ...) + the SmolLM2 tokenizer to `path`."""
+    import torch  # noqa: PLC0415
+    from transformers import AutoModelForCausalLM, GenerationConfig  # noqa: PLC0415
+    from transformers.models.auto.configuration_auto import CONFIG_MAPPING  # noqa: PLC0415
+
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    source = smollm2_tokenizer_dir()
+    for name in TOKENIZER_FILES:
+        if (source / name).is_file():
+            shutil.copyfile(source / name, path / name)
+
+    with open(path / "tokenizer.json", encoding="utf-8") as handle:
+        tokenizer_json = json.load(handle)
+    vocab = tokenizer_json["model"]["vocab"]
+    ids = {token["content"]: token["id"] for token in tokenizer_json.get("added_tokens", [])}
+    vocab_size = max(len(vocab), max(ids.values(), default=0) + 1)
+    bos, eos = ids.get("<|im_start|>", 1), ids.get("<|im_end|>", 2)
+
+    config = CONFIG_MAPPING[arch](
+        vocab_size=vocab_size,
+        hidden_size=hidden_size,
+        intermediate_size=intermediate_size,
+        num_hidden_layers=num_layers,
+        num_attention_heads=num_heads,
+        num_key_value_heads=num_kv_heads,
+        max_position_embeddings=max_positions,
+        tie_word_embeddings=tie_word_embeddings,
+        initializer_range=initializer_range,
+        bos_token_id=bos,
+        eos_token_id=eos,
+        pad_token_id=eos,
+    )
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+    model.generation_config = GenerationConfig(bos_token_id=bos, eos_token_id=eos, pad_token_id=eos)
+    model.save_pretrained(path, safe_serialization=True)
+    return path
