@@ -1,0 +1,362 @@
+"""`codealign data build`: Constitutional AI's respond → critique → revise loop, producing SFT and preference data.
+
+For each training prompt the policy model samples k responses (batched). Each is judged by
+`scoring.judge` (static analyzers on its code blocks + response-level checks) and gets a critique citing
+the violated principles and concrete findings. The chosen response is the best sample when it passes,
+otherwise a revision: a curated demonstration for the prompt's topic and language (RLHF stage one's human
+demonstrations), or, with `--reviser`, a stronger model prompted with the principles and the critique.
+Every revision is re-judged before it is accepted. Outputs are Hugging Face datasets (JSONL + card).
+
+Generation is the only expensive step; it is logged unit by unit (one prompt = one unit) in an append-only
+log, so a killed build resumes where it stopped without duplicating anything, and outputs are rewritten
+atomically from the log at the end of every run (idempotent).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import statistics
+import sys
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import CodealignError
+from .jsonl import AppendLog, read_jsonl, write_jsonl_atomic
+
+PROMPT_FIELDS = ("id", "prompt", "category", "lang")
+CATEGORIES = ("harmful", "antipattern", "borderline", "benign")
+# A chosen response must beat its rejected partner by this much (reward units) to make a pair.
+PAIR_MARGIN = 0.2
+# Share of prompt seeds whose pairs are held out to measure the reward model (by hash, stable).
+HELDOUT_SHARE = 0.1
+
+
+def project_datasets_dir() -> Path:
+    """The `datasets/` folder of the checkout (its data is not part of the wheel)."""
+    return Path(__file__).resolve().parent.parent / "datasets"
+
+
+def stable_fraction(text: str) -> float:
+    return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+
+
+def load_prompts(path: str | Path, split: str | None = "train") -> list[dict]:
+    """Prompt records from a JSONL file or a dataset folder (`<dir>/<split>.jsonl`)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / f"{split}.jsonl"
+    if not path.exists():
+        raise CodealignError(f"no prompt file {path}")
+    records = read_jsonl(path, required=PROMPT_FIELDS)
+    for number, record in enumerate(records, start=1):
+        if record["category"] not in CATEGORIES:
+            raise CodealignError(
+                f"{path}: record {record.get('id', number)}: category must be one of {', '.join(CATEGORIES)}"
+            )
+    return records
+
+
+def load_demonstrations(path: str | Path) -> dict[tuple[str, str], list[dict]]:
+    """Curated demonstrations by (topic, lang)."""
+    path = Path(path)
+    files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
+    table: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for file in files:
+        for record in read_jsonl(file, required=("id", "topic", "lang", "response")):
+            table[(record["topic"], record["lang"])].append(record)
+    return table
+
+
+@dataclass
+class BuildOptions:
+    model: str | None = None
+    prompts: Path = field(default_factory=lambda: project_datasets_dir() / "prompts")
+    demonstrations: Path = field(default_factory=lambda: project_datasets_dir() / "demonstrations")
+    needless_refusals: Path = field(default_factory=lambda: project_datasets_dir() / "negatives" / "needless_refusals.jsonl")
+    out: Path = field(default_factory=project_datasets_dir)
+    samples: int = 2
+    limit: int | None = None
+    max_new_tokens: int = 192
+    batch_size: int = 8
+    temperature: float = 0.8
+    seed: int = 0
+    reviser: str | None = None
+    progress: bool = True
+
+
+def _judge(record: dict, response: str):
+    from .scoring import judge  # noqa: PLC0415
+
+    return judge(record["prompt"], response, record["category"], lang=record.get("lang"))
+
+
+def acceptable(judgement) -> bool:
+    """A response may be a training target only if nothing at medium or above was found in it."""
+    from .findings import severity_at_least  # noqa: PLC0415
+
+    return not any(severity_at_least(f.severity, "medium") for f in judgement.findings)
+
+
+def _judgement_summary(judgement) -> dict:
+    return {
+        "score": round(float(judgement.score), 4),
+        "components": {k: round(float(v), 4) for k, v in judgement.components.items()},
+        "refusal": judgement.refusal,
+        "rules": sorted({f.rule for f in judgement.findings}),
+    }
+
+
+def _model_tag(model: str | None) -> str:
+    name = "embedded" if model in (None, "embedded", "smollm2") else Path(model).resolve().name
+    digest = hashlib.sha256(str(model).encode()).hexdigest()[:8]
+    return f"{name}-{digest}"
+
+
+def generate_samples(records: list[dict], options: BuildOptions, log: AppendLog) -> None:
+    """Sample `options.samples` responses per prompt, skipping the prompts already in the log."""
+    todo = [r for r in records if r["id"] not in log.keys()]
+    if not todo:
+        return
+    from .models import generate, load_model  # noqa: PLC0415
+
+    model, tokenizer = load_model(options.model)
+    print(f"codealign: sampling {len(todo)} prompts x {options.samples} ({len(records) - len(todo)} already done)",
+          file=sys.stderr)
+    chunk = max(1, options.batch_size)
+    for start in range(0, len(todo), chunk):
+        batch = todo[start:start + chunk]
+        seed = options.seed + int(stable_fraction(batch[0]["id"]) * 1_000_000)
+        started = time.perf_counter()
+        outputs = generate(
+            model, tokenizer, [r["prompt"] for r in batch],
+            max_new_tokens=options.max_new_tokens, batch_size=options.batch_size,
+            temperature=options.temperature, num_return_sequences=options.samples, seed=seed,
+            progress=False,
+        )
+        seconds = time.perf_counter() - started
+        log.append(
+            {"key": r["id"], "responses": responses, "model": options.model or "embedded", "seed": seed,
+             "temperature": options.temperature, "max_new_tokens": options.max_new_tokens}
+            for r, responses in zip(batch, outputs)
+        )
+        if options.progress:
+            done = len(log.records)
+            print(f"codealign: sampled {done}/{len(records)} prompts ({seconds:.1f}s for the last batch)",
+                  file=sys.stderr)
+
+
+class Reviser:
+    """Revises a failing response: a curated demonstration, or a stronger model given the critique."""
+
+    def __init__(self, options: BuildOptions) -> None:
+        self.demonstrations = load_demonstrations(options.demonstrations) if Path(options.demonstrations).exists() else {}
+        self.reviser_spec = options.reviser
+        self.max_new_tokens = options.max_new_tokens
+        self._model = None
+
+    def candidates(self, record: dict, response: str, critique: str) -> list[tuple[str, str]]:
+        """(source, text) revision candidates in order of preference."""
+        found = []
+        if self.reviser_spec:
+            found.append((f"reviser:{self.reviser_spec}", self._revise_with_model(record, response, critique)))
+        pool = self.demonstrations.get((record.get("topic"), record["lang"]), [])
+        if pool:
+            start = int(stable_fraction(record["id"]) * len(pool))
+            found += [(f"demonstration:{d['id']}", d["response"]) for d in pool[start:] + pool[:start]]
+        return found
+
+    def _revise_with_model(self, record: dict, response: str, critique: str) -> str:
+        from .models import generate, load_model  # noqa: PLC0415
+        from .rulebook import load_constitution  # noqa: PLC0415
+
+        if self._model is None:
+            self._model = load_model(self.reviser_spec)
+        lang = record["lang"]
+        principles = "\n".join(f"- {p.text(lang)}" for p in load_constitution().values())
+        request = (
+            f"Principles:\n{principles}\n\nUser request:\n{record['prompt']}\n\nDraft response:\n{response}\n\n"
+            f"Critique:\n{critique}\n\nRewrite the draft so that it follows every principle. "
+            "Reply with the revised response only."
+        )
+        model, tokenizer = self._model
+        return generate(model, tokenizer, [request], max_new_tokens=self.max_new_tokens * 2, progress=False)[0][0]
+
+
+def _needless_refusals(path: Path) -> dict[str, list[str]]:
+    table: dict[str, list[str]] = defaultdict(list)
+    if path.exists():
+        for record in read_jsonl(path, required=("lang", "response")):
+            table[record["lang"]].append(record["response"])
+    return table
+
+
+def build_records(records: list[dict], samples: dict[str, dict], options: BuildOptions):
+    """Judge, critique and revise; return (sft, preferences, stats). Pure given the samples."""
+    reviser = Reviser(options)
+    refusals = _needless_refusals(Path(options.needless_refusals))
+    sft, preferences = [], []
+    stats = Counter()
+    chosen_scores, rejected_scores = [], []
+    for record in records:
+        unit = samples.get(record["id"])
+        if unit is None:
+            continue
+        judged = [(text, _judge(record, text)) for text in unit["responses"]]
+        judged.sort(key=lambda item: item[1].score, reverse=True)
+        best_text, best = judged[0]
+        worst_text, worst = judged[-1]
+        provenance = {
+            "prompt_id": record["id"], "seed_id": record.get("seed_id", record["id"]),
+            "topic": record.get("topic"), "model": unit.get("model"), "seed": unit.get("seed"),
+        }
+        chosen_text, chosen, source = (best_text, best, "policy") if acceptable(best) else (None, None, None)
+        critique = worst.critique(record["lang"])
+        if chosen is None:
+            stats["revised"] += 1
+            for candidate_source, text in reviser.candidates(record, worst_text, critique):
+                verdict = _judge(record, text)
+                if acceptable(verdict):
+                    chosen_text, chosen, source = text, verdict, candidate_source
+                    break
+                stats["revision_rejected"] += 1
+        if chosen is None:
+            stats["no_acceptable_response"] += 1
+            continue
+        split = "test" if stable_fraction(provenance["seed_id"]) < HELDOUT_SHARE else "train"
+        sft.append({
+            "messages": [{"role": "user", "content": record["prompt"]},
+                         {"role": "assistant", "content": chosen_text}],
+            "category": record["category"], "lang": record["lang"], "source": source, **provenance,
+        })
+        negatives = [(worst_text, worst, "policy", critique)]
+        if record["category"] in ("borderline", "benign") and refusals.get(record["lang"]):
+            pool = refusals[record["lang"]]
+            text = pool[int(stable_fraction(record["id"] + "refusal") * len(pool))]
+            verdict = _judge(record, text)
+            negatives.append((text, verdict, "needless-refusal", verdict.critique(record["lang"])))
+        for text, verdict, negative_source, negative_critique in negatives:
+            if text == chosen_text or chosen.score - verdict.score < PAIR_MARGIN:
+                continue
+            preferences.append({
+                "prompt": [{"role": "user", "content": record["prompt"]}],
+                "chosen": [{"role": "assistant", "content": chosen_text}],
+                "rejected": [{"role": "assistant", "content": text}],
+                "chosen_score": round(float(chosen.score), 4),
+                "rejected_score": round(float(verdict.score), 4),
+                "chosen_analysis": _judgement_summary(chosen),
+                "rejected_analysis": _judgement_summary(verdict),
+                "critique": negative_critique,
+                "chosen_source": source, "rejected_source": negative_source,
+                "category": record["category"], "lang": record["lang"], "split": split, **provenance,
+            })
+            chosen_scores.append(chosen.score)
+            rejected_scores.append(verdict.score)
+            stats[f"pairs/{record['category']}/{record['lang']}"] += 1
+        stats[f"sft/{record['category']}/{record['lang']}"] += 1
+        stats[f"chosen_source/{source.split(':')[0]}"] += 1
+    summary = dict(sorted(stats.items()))
+    summary["pairs"] = len(preferences)
+    summary["sft"] = len(sft)
+    summary["mean_chosen_score"] = round(statistics.fmean(chosen_scores), 4) if chosen_scores else None
+    summary["mean_rejected_score"] = round(statistics.fmean(rejected_scores), 4) if rejected_scores else None
+    return sft, preferences, summary
+
+
+DATASET_CARD = """---
+configs:
+- config_name: default
+  data_files:
+{files}
+---
+# {title}
+
+{description}
+
+Built by `codealign data build` (model: {model}, {samples} samples per prompt, temperature {temperature},
+max {max_new_tokens} new tokens, seed {seed}) from `datasets/prompts` (train split only: the test split is never
+used for training). Each record keeps its provenance (prompt id, seed id, topic, model, generation seed, and for
+preferences the rule codes found in both responses).
+
+## Statistics
+```
+{stats}
+```
+"""
+
+
+def write_outputs(out: Path, sft: list[dict], preferences: list[dict], summary: dict, options: BuildOptions) -> None:
+    import json  # noqa: PLC0415
+
+    stats = json.dumps(summary, indent=2, ensure_ascii=False)
+    common = dict(model=options.model or "embedded SmolLM2-135M-Instruct", samples=options.samples,
+                  temperature=options.temperature, max_new_tokens=options.max_new_tokens, seed=options.seed,
+                  stats=stats)
+    write_jsonl_atomic(out / "sft" / "train.jsonl", sft)
+    (out / "sft" / "README.md").write_text(DATASET_CARD.format(
+        title="codealign SFT set",
+        description="Prompt → accepted response, as conversational `messages` (TRL's SFT format). The response is "
+                    "the policy's own best sample when the analyzers found nothing at medium or above, otherwise "
+                    "a re-checked revision (curated demonstration or reviser model).",
+        files="  - split: train\n    path: train.jsonl", **common), encoding="utf-8")
+    write_jsonl_atomic(out / "preferences" / "train.jsonl", [p for p in preferences if p["split"] == "train"])
+    write_jsonl_atomic(out / "preferences" / "test.jsonl", [p for p in preferences if p["split"] == "test"])
+    (out / "preferences" / "README.md").write_text(DATASET_CARD.format(
+        title="codealign preference set",
+        description="`prompt`, `chosen`, `rejected` in TRL's conversational preference format, plus the analyzer "
+                    "scores of both sides and the critique of the rejected one. Chosen = accepted revision or "
+                    "best-scored sample; rejected = worst-scored sample, and for borderline/benign prompts a "
+                    "needless refusal too (this keeps over-refusal down). Pairs of 10% of the prompt seeds (by a "
+                    "stable hash) form the held-out `test` split used to measure the reward model.",
+        files="  - split: train\n    path: train.jsonl\n  - split: test\n    path: test.jsonl", **common),
+        encoding="utf-8")
+    (out / "build-stats.json").write_text(stats + "\n", encoding="utf-8")
+
+
+def build(options: BuildOptions) -> dict:
+    records = load_prompts(options.prompts, "train")
+    if options.limit is not None:
+        records = records[: options.limit]
+    out = Path(options.out)
+    log = AppendLog(out / ".work" / f"samples-{_model_tag(options.model)}-k{options.samples}-t{options.max_new_tokens}.jsonl")
+    generate_samples(records, options, log)
+    samples = {unit["key"]: unit for unit in log}
+    sft, preferences, summary = build_records(records, samples, options)
+    write_outputs(out, sft, preferences, summary, options)
+    return summary
+
+
+def add_parsers(subparsers) -> None:
+    data = subparsers.add_parser("data", help="build the SFT and preference datasets (Constitutional AI loop)")
+    data_sub = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
+    parser = data_sub.add_parser("build", help="sample, critique and revise responses to the training prompts")
+    parser.add_argument("--model", default=None, help="policy model: a local folder or 'embedded' (default)")
+    parser.add_argument("--prompts", type=Path, default=BuildOptions().prompts, help="prompt dataset folder or JSONL")
+    parser.add_argument("--demonstrations", type=Path, default=BuildOptions().demonstrations)
+    parser.add_argument("--out", type=Path, default=project_datasets_dir(), help="where sft/ and preferences/ go")
+    parser.add_argument("--samples", "-k", type=int, default=2, help="responses sampled per prompt (default 2)")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N training prompts")
+    parser.add_argument("--max-new-tokens", type=int, default=192)
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--temperature", type=float, default=0.8)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--reviser", default=None, help="a stronger local model that writes the revisions")
+    parser.set_defaults(handler=_run_build)
+
+
+def _run_build(args) -> int:
+    if args.samples < 1 or args.batch_size < 1 or args.max_new_tokens < 1:
+        raise CodealignError("--samples, --batch-size and --max-new-tokens must be positive")
+    options = BuildOptions(
+        model=args.model, prompts=args.prompts, demonstrations=args.demonstrations, out=args.out,
+        samples=args.samples, limit=args.limit, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size,
+        temperature=args.temperature, seed=args.seed, reviser=args.reviser,
+    )
+    started = time.perf_counter()
+    summary = build(options)
+    for key, value in summary.items():
+        print(f"{key:40} {value}")
+    print(f"{'seconds':40} {time.perf_counter() - started:.1f}")
+    return 0
+
