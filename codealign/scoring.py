@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import tomllib
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -182,7 +183,23 @@ def _resolve_config(weights) -> RewardConfig:
 # ----------------------------------------------------------------------------------------------- code analysis
 @lru_cache(maxsize=1024)
 def _code_analysis(response: str) -> tuple[tuple[Finding, ...], bool]:
-    """Findings of the response's code blocks in reward mode, and whether all its Python parsed."""
+    """Findings of the response's code blocks in reward mode, and whether all its Python parsed.
+
+    An analyzer that crashes on some odd input must not stop a training run, nor make the code look clean:
+    the crash becomes a CA001 finding (with a warning), like code that does not parse."""
+    try:
+        return _code_analysis_unguarded(response)
+    except ImportError:
+        raise
+    except Exception as exc:  # noqa: BLE001  (see the docstring)
+        from .analysis import parse_error_finding  # noqa: PLC0415
+
+        warnings.warn(f"codealign: an analyzer failed on a response ({type(exc).__name__}: {exc}); "
+                      "scored as unparsable code", RuntimeWarning, stacklevel=2)
+        return (parse_error_finding(f"Code could not be analyzed ({type(exc).__name__})", "<response>"),), False
+
+
+def _code_analysis_unguarded(response: str) -> tuple[tuple[Finding, ...], bool]:
     from .analysis import analyze_markdown, analyze_python, analyze_shell, block_kind  # noqa: PLC0415
     from .markdown import extract_code_blocks, guess_block_language  # noqa: PLC0415
 

@@ -372,3 +372,36 @@ def test_analysis_is_cached_and_tolerates_garbage():
     assert analyze_response(text) is analyze_response(text)
     assert detect_refusal("```") == "none"
     assert detect_refusal("~~~\nI can't help with that.\n") == "none"  # unterminated fence: all code
+
+
+# ------------------------------------------------------------------------------------------------ prefilter
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from codealign import responses as _responses  # noqa: E402
+
+_VOCABULARY = [
+    "i", "we", "can't", "cannot", "can not", "won't", "will not", "must", "decline", "refuse", "to", "help", "with",
+    "that", "provide", "write", "i'm", "unable", "not", "able", "something", "as", "an", "ai", "against", "my",
+    "guidelines", "sorry", "but", "it's", "possible", "for", "me", "say", "no", "pass", "on", "rather", "prefer",
+    "don't", "feel", "comfortable", "this", "request", "我", "不能", "无法", "帮你", "编写", "抱歉", "帮不了", "拒绝",
+    "请求", "违反", "准则", "爱莫能助", "做不到", "无能为力", "为你", "提供", "没办法", "purposes", "educational",
+    "at", "your", "own", "risk", "仅供学习", "风险自负", "warn", "please", "don't", "use", "it", "illegal", ".", ",",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_VOCABULARY), max_size=12).map(" ".join))
+def test_token_prefilter_never_hides_a_match(sentence):
+    if _responses._REFUSAL_ANY.search(sentence):
+        assert _responses._has_token(sentence, _responses.REFUSAL_TOKENS)
+    if _responses._HEDGE_ANY.search(sentence):
+        assert _responses._has_token(sentence, _responses.HEDGE_TOKENS)
+
+
+def test_token_prefilter_on_every_example():
+    texts = [t for t, _ in REFUSAL_EN + REFUSAL_ZH + ALTERNATIVE_EN + ALTERNATIVE_ZH]
+    for text in texts:
+        for sentence in _responses._view(text)[1]:
+            if _responses._REFUSAL_ANY.search(sentence.text):
+                assert _responses._has_token(sentence.text, _responses.REFUSAL_TOKENS), sentence.text
