@@ -43,6 +43,7 @@ from .checks._targets import (
     downgrade,
     is_maybe_empty_marker,
     join_path,
+    narrow as narrow_severity,
     parent_path,
     place_if_empty,
 )
@@ -1422,8 +1423,10 @@ class _Interp:
             if not recursive and not place.contents and place.severity != "high":
                 continue
             severity = place.severity
-            if narrowed or narrow:
-                severity = downgrade(severity)
+            if (narrowed or narrow) and not place.narrowed:
+                severity = narrow_severity(severity)
+                if severity is None:
+                    continue
             what = place.description
             if (narrowed or narrow) and not place.narrowed:
                 what = f"matching files everywhere under {what.removeprefix('everything in ').removeprefix('everything on ')}"
@@ -1936,14 +1939,16 @@ def console_view(source: str) -> str | None:
 # ============================================================================================= the API
 
 
-def script_dangers(source: str, *, console: bool | None = None) -> list[Danger]:
-    """Every destructive command in a shell script (or console transcript), worst first per command."""
+def script_dangers(source: str, *, console: bool | None = None, cwd: str | None = None) -> list[Danger]:
+    """Every destructive command in a shell script (or console transcript). `cwd`: the folder it runs in,
+    when known (a path in the `_targets` path language)."""
     if console is not False:
         view = console_view(source)
         if view is not None:
             source = view
     scanner = _Scanner()
     interp = _Interp(scanner)
+    interp.cwd = cwd
     try:
         interp.run_source(source, 0)
         closers = {"if": "fi", "while": "done", "until": "done", "for": "done", "case": "esac", "{": "}", "(": ")"}
@@ -1986,7 +1991,7 @@ def _plain_word(text: str) -> Word:
     return Word(parts, text, 0, len(text))
 
 
-def classify_command(argv: list[str]) -> Danger | None:
+def classify_command(argv: list[str], *, cwd: str | None = None) -> Danger | None:
     """The worst danger of one command given as an argv list (`["rm", "-rf", "/"]`), or None.
 
     Arguments are taken as unexpanded shell words: `$HOME` and `~` mean the home folder, `*` is a wildcard.
@@ -1995,6 +2000,7 @@ def classify_command(argv: list[str]) -> Danger | None:
         return None
     scanner = _Scanner()
     interp = _Interp(scanner)
+    interp.cwd = cwd
     words = [_plain_word(str(a)) for a in argv]
     args = [Arg(interp.expand(w), w.raw, w) for w in words]
     display = _display([], [str(a) if str(a) and not re.search(r"\s", str(a)) else repr(str(a)) for a in argv])

@@ -47,6 +47,12 @@ def downgrade(severity: str | None, steps: int = 1) -> str | None:
     return severity
 
 
+def narrow(severity: str | None) -> str | None:
+    """The severity of deleting only some names (`*.pyc`, a filter) somewhere: one step lower, and nothing
+    below medium (a filtered clean-up of one home subfolder is routine)."""
+    return "medium" if severity == "high" else None
+
+
 def worst(severities) -> str | None:
     order = {"low": 1, "medium": 2, "high": 3}
     best = None
@@ -203,7 +209,7 @@ def classify_place(text: str) -> Place | None:
         return None
     severity, kind, shown = found
     if narrowed:
-        severity = downgrade(severity)
+        severity = narrow(severity)
         if severity is None:
             return None
     pattern = "/".join(tail) if contents else ""
