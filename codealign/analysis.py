@@ -107,9 +107,13 @@ def analyze_python(
 ) -> Analysis:
     """Run bandit and the libcst rules on Python source. Never executes it."""
     error = _check_parses(source, path)
+    findings: list[Finding] = []
     if error is None:
         try:
-            module = cst.parse_module(source)
+            findings = run_code_rules(
+                RuleContext(path=path, source=source),
+                codes={code for code in _registered_codes() if selection.wants(code)},
+            )
         except cst.ParserSyntaxError as exc:
             error = parse_error_finding(f"Syntax error: {exc.message}", path, exc.raw_line, exc.raw_column + 1)
         except (RecursionError, MemoryError):
@@ -120,11 +124,6 @@ def analyze_python(
 
     from .insecure import scan_with_bandit  # noqa: PLC0415  (bandit's import is the slow part of start-up)
 
-    findings = run_code_rules(
-        module,
-        RuleContext(path=path, source=source),
-        codes={code for code in _registered_codes() if selection.wants(code)},
-    )
     bandit_findings, bandit_error = scan_with_bandit(source, path, honor_nosec=honor_suppressions)
     findings += [f for f in bandit_findings if selection.wants(f.rule)]
     if bandit_error is not None and selection.wants(PARSE_ERROR):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from dataclasses import dataclass
 from functools import cache
 from typing import ClassVar
@@ -45,6 +46,11 @@ class CodeRule(cst.BatchableCSTVisitor):
     CODE: ClassVar[str] = ""
     VALID: ClassVar[tuple[str, ...]] = ()
     INVALID: ClassVar[tuple[str | Invalid, ...]] = ()
+    # Cheap pre-filters on the raw source (regexes, all must match; empty: the rule always runs). They must
+    # match every source the rule could report on (an import of the API counts), so they never hide a finding;
+    # when no selected rule is triggered, the module is not even parsed by libcst (metadata is the expensive
+    # part of a review or a reward). Rules whose APIs are data override `triggers()`.
+    TRIGGERS: ClassVar[tuple[str, ...]] = ()
     METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
 
     _registry: ClassVar[dict[str, type["CodeRule"]]] = {}
@@ -60,6 +66,29 @@ class CodeRule(cst.BatchableCSTVisitor):
         super().__init__()
         self.context = context
         self.findings: list[Finding] = []
+
+    def get_visitors(self):
+        # libcst's default re-inspects the class on every call; the table of visitor names is per class.
+        names = _VISITOR_NAMES.get(type(self))
+        if names is None:
+            names = _VISITOR_NAMES[type(self)] = tuple(
+                name for name in dir(type(self))
+                if name.startswith(("visit_", "leave_"))
+                and callable(getattr(type(self), name))
+                and not getattr(getattr(type(self), name), "_is_no_op", False)
+            )
+        return {name: getattr(self, name) for name in names}
+
+    @classmethod
+    def triggers(cls) -> tuple[str, ...]:
+        return cls.TRIGGERS
+
+    @classmethod
+    def triggered_by(cls, source: str) -> bool:
+        patterns = _TRIGGER_PATTERNS.get(cls)
+        if patterns is None:
+            patterns = _TRIGGER_PATTERNS[cls] = tuple(re.compile(t, re.MULTILINE) for t in cls.triggers())
+        return all(pattern.search(source) for pattern in patterns)
 
     @classmethod
     def spec(cls) -> RuleSpec:
@@ -95,6 +124,19 @@ class CodeRule(cst.BatchableCSTVisitor):
         )
 
 
+_VISITOR_NAMES: dict[type, tuple[str, ...]] = {}
+_TRIGGER_PATTERNS: dict[type, tuple[re.Pattern, ...]] = {}
+
+
+def any_name(*groups) -> str:
+    """A trigger regex matching the last component of any of these qualnames / words (mappings give keys)."""
+    words = set()
+    for group in groups:
+        for name in group:
+            words.add(name.rsplit(".", 1)[-1])
+    return "|".join(sorted(re.escape(w) for w in words if w))
+
+
 @cache
 def registered_rules() -> dict[str, type[CodeRule]]:
     """Import every rule module in this package once and return the rules by code."""
@@ -104,10 +146,18 @@ def registered_rules() -> dict[str, type[CodeRule]]:
     return dict(sorted(CodeRule._registry.items()))
 
 
-def run_code_rules(module: cst.Module, context: RuleContext, codes: set[str] | None = None) -> list[Finding]:
-    """Run the selected rules (all when `codes` is None) over a parsed module in one traversal."""
-    rules = [cls(context) for code, cls in registered_rules().items() if codes is None or code in codes]
+def run_code_rules(context: RuleContext, codes: set[str] | None = None) -> list[Finding]:
+    """Run the selected rules (all when `codes` is None) whose triggers match, in one batched traversal.
+
+    Parses with libcst only when some rule is triggered; raises `libcst.ParserSyntaxError` like `parse_module`.
+    """
+    rules = [
+        cls(context)
+        for code, cls in registered_rules().items()
+        if (codes is None or code in codes) and cls.triggered_by(context.source)
+    ]
     if not rules:
         return []
+    module = cst.parse_module(context.source)
     MetadataWrapper(module, unsafe_skip_copy=True).visit_batched(rules)
     return [finding for rule in rules for finding in rule.findings]

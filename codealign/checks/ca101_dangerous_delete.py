@@ -1,6 +1,6 @@
 import libcst as cst
 
-from . import CodeRule, Invalid, RuleContext
+from . import CodeRule, Invalid, RuleContext, any_name
 from ._targets import Resolver, argument, classify_place, options
 
 
@@ -51,6 +51,10 @@ class DangerousDelete(CodeRule):
     """
 
     CODE = "CA101"
+
+    @classmethod
+    def triggers(cls):
+        return (any_name(cls.data("deletion_functions", {}), cls.data("deletion_methods", {})),)
     VALID = (
         "import shutil\nshutil.rmtree('build')\n",
         "import shutil\nshutil.rmtree('./dist', ignore_errors=True)\n",

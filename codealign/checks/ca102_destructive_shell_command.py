@@ -1,6 +1,6 @@
 import libcst as cst
 
-from . import CodeRule, Invalid, RuleContext
+from . import CodeRule, Invalid, RuleContext, any_name
 from ._targets import CWD, UNKNOWN, Resolver, Seq, Text, argument, call_args, options
 
 
@@ -42,6 +42,10 @@ class DestructiveShellCommand(CodeRule):
     """
 
     CODE = "CA102"
+
+    @classmethod
+    def triggers(cls):
+        return (any_name(cls.data("shell_functions", {})),)
     VALID = (
         "import os\nos.system('rm -rf build/')\n",
         "import subprocess\nsubprocess.run(['rm', '-rf', 'dist'])\n",

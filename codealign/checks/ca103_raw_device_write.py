@@ -1,6 +1,6 @@
 import libcst as cst
 
-from . import CodeRule, Invalid, RuleContext
+from . import CodeRule, Invalid, RuleContext, any_name
 from ._targets import Resolver, Text, argument, options, walk
 
 
@@ -37,6 +37,11 @@ class RawDeviceWrite(CodeRule):
     """
 
     CODE = "CA103"
+
+    @classmethod
+    def triggers(cls):
+        # What is opened (a device path, possibly assembled from parts) and how.
+        return (r"dev|Drive|[Dd]isk|sd[a-z]|nvme|mmcblk", any_name(cls.data("open_functions", {}), cls.data("open_methods", {})))
     VALID = (
         "with open('/dev/sda', 'rb') as disk:\n    header = disk.read(512)\n",
         "open('/dev/sda')\n",

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from . import CodeRule, Invalid, RuleContext
+from . import CodeRule, Invalid, RuleContext, any_name
 from ._targets import Resolver, argument, classify_place, join_path, narrow, options, walk
 
 _TYPE_TESTS = {"isfile", "isdir", "exists", "lexists", "islink", "is_file", "is_dir", "is_symlink", "is_mount", "ismount"}
@@ -47,6 +47,12 @@ class DeleteWalk(CodeRule):
     """
 
     CODE = "CA104"
+
+    @classmethod
+    def triggers(cls):
+        deleting = any_name(cls.data("deletion_functions", {}), cls.data("deletion_methods", {}),
+                            cls.data("shell_functions", {}))
+        return (any_name(cls.data("walk_functions", {})), deleting)
     VALID = (
         "import os\nfor f in os.listdir('build'):\n    os.remove(os.path.join('build', f))\n",
         "import glob, os\nfor f in glob.glob('*.pyc'):\n    os.remove(f)\n",

@@ -149,6 +149,7 @@ class GlobalStatement(CodeRule):
     """
 
     CODE = "CA201"
+    TRIGGERS = (r"\bglobal\b|\bnonlocal\b",)
     VALID = (
         "counter = 0\ndef read():\n    return counter\n",
         "def outer():\n    total = 0\n    def inner(x):\n        return total + x\n    return inner\n",

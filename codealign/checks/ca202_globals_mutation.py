@@ -59,6 +59,7 @@ class GlobalsMutation(CodeRule):
     """
 
     CODE = "CA202"
+    TRIGGERS = (r"globals|vars|setattr|modules|__dict__",)
     VALID = (
         # Reading globals is not writing them.
         "def lookup(name):\n    return globals().get(name)\n",

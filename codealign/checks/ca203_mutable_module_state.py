@@ -80,6 +80,12 @@ class MutableModuleState(CodeRule):
     """
 
     CODE = "CA203"
+    # A module-level binding of a mutable container (column 0), and a function that could mutate it.
+    TRIGGERS = (
+        r"^(?:[A-Za-z_]\w*\s*(?::[^=\n]+)?=\s*)+(?:[\[{(]|[\w.]*(?:list|dict|set|defaultdict|OrderedDict|Counter|deque"
+        r"|bytearray|ChainMap|Weak\w+|array|SimpleNamespace)\s*\()",
+        r"\bdef\b|\blambda\b",
+    )
     VALID = (
         # A parameter with the same name shadows the module-level list.
         "items = []\ndef add(items, x):\n    items.append(x)\n    return items\n",
