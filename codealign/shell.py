@@ -71,6 +71,7 @@ class _Data:
     prefixes: dict
     shells: frozenset
     powershells: frozenset
+    pythons: tuple
     format_programs: tuple
     format_cmdlets: frozenset
     narrowing: frozenset
@@ -87,6 +88,7 @@ def _data() -> _Data:
         prefixes=dict(shell.get("prefix_commands", {})),
         shells=frozenset(shell.get("shell_programs", [])),
         powershells=frozenset(shell.get("powershell_programs", [])),
+        pythons=tuple(shell.get("python_programs", [])),
         format_programs=tuple(shell.get("format_programs", [])),
         format_cmdlets=frozenset(n.lower() for n in shell.get("format_cmdlets", [])),
         narrowing=frozenset(shell.get("find_narrowing_tests", [])),
@@ -1234,9 +1236,10 @@ class _Interp:
         return base
 
     def substitution(self, part: Part) -> list[str]:
-        if self.depth < _MAX_DEPTH:
-            child = _Interp(self.scanner, depth=self.depth + 1, parent=self, fixed=self.fixed)
-            child.run_source(part.text, part.offset)
+        if self.depth >= _MAX_DEPTH:
+            return [UNKNOWN]
+        child = _Interp(self.scanner, depth=self.depth + 1, parent=self, fixed=self.fixed)
+        child.run_source(part.text, part.offset)
         try:
             tokens = tokenize(part.text)
         except (RecursionError, IndexError, ValueError):
@@ -1246,7 +1249,8 @@ class _Interp:
             if tok.kind != "word":
                 break
             words.append(tok.word)
-        args = [Arg(self.expand(w), w.raw, w) for w in words] if words else []
+        probe = _Interp(self.scanner, depth=_MAX_DEPTH, parent=self)  # expands without running anything again
+        args = [Arg(probe.expand(w), w.raw, w) for w in words] if words else []
         args, _ = _strip_prefixes(args)
         name = _command_name(args[0].text) if args else ""
         if name in ("mktemp", "tempfile"):
@@ -1268,7 +1272,11 @@ class _Interp:
         if len(args) == 1 and re.search(r"\s", first) and not MARKERS_RE.search(first):
             return self.nested(first, args[0], display)  # `watch "rm -rf /"`, `sudo "$CMD"`
         name = _command_name(first)
-        extra = _stdin_paths(stdin) if from_stdin else []
+        extra = []
+        if from_stdin:
+            extra = _stdin_paths(stdin) + [
+                (path, False) for text in self.stdin_texts(cmd) for path in text.split() if path
+            ]
         handler = _HANDLERS.get(name)
         if handler is not None:
             return handler(self, name, args, display, extra, stdin, cmd)
@@ -1281,7 +1289,47 @@ class _Interp:
             return self.shell_program(args, display, stdin, cmd)
         if name in data.powershells:
             return self.powershell(args, display)
+        if any(fnmatch.fnmatchcase(name, pattern) for pattern in data.pythons):
+            return self.python(args, display, cmd)
         return []
+
+    def stdin_texts(self, cmd: Cmd | None) -> list[str]:
+        """What a command reads on stdin from its here-documents and here-strings."""
+        texts = []
+        for redir in cmd.redirs if cmd is not None else []:
+            if redir.op in ("<<", "<<-") and redir.heredoc is not None:
+                texts.append(redir.heredoc[0])
+            elif redir.op == "<<<" and redir.target is not None:
+                texts.extend(self.expand(redir.target)[:1])
+        return texts
+
+    def python(self, args: list[Arg], display: str, cmd: Cmd | None) -> list[Danger]:
+        """`python -c "..."` and `python - <<EOF`: the Python rules CA101..CA105 on the inline code."""
+        code = None
+        index = 1
+        while index < len(args):
+            text = args[index].text
+            if text == "-c" and index + 1 < len(args):
+                code = args[index + 1].text
+                break
+            if text in ("-W", "-X", "--check-hash-based-pycs") and index + 1 < len(args):
+                index += 2
+                continue
+            if text.startswith("-") and text != "-":
+                if text == "-m":
+                    return []
+                index += 1
+                continue
+            if text != "-":
+                return []  # a script file
+            break
+        if code is None:
+            texts = self.stdin_texts(cmd)
+            code = texts[0] if texts else None
+        if not code or MARKERS_RE.search(code):
+            return []
+        runner = _command_name(args[0].text)
+        return [Danger(d.severity, f"Python code run by `{runner}`: {d.message}") for d in _python_dangers(code)]
 
     def nested(self, script: str, arg: Arg | None, display: str) -> list[Danger]:
         """Run `script` (a string argument that is itself a script) in a child interpreter."""
@@ -1445,6 +1493,18 @@ class _Interp:
             if severity is not None:
                 found.append(Danger(severity, message))
         return _worst_first(found)[:1]
+
+
+def _python_dangers(code: str) -> list[Danger]:
+    import libcst as cst  # noqa: PLC0415
+
+    from .checks import RuleContext, run_code_rules  # noqa: PLC0415
+
+    try:
+        findings = run_code_rules(RuleContext(path="<python -c>", source=code), codes={"CA101", "CA102", "CA103", "CA104", "CA105"})
+    except (cst.ParserSyntaxError, RecursionError, MemoryError, ValueError):
+        return []
+    return [Danger(f.severity, f.message) for f in findings]
 
 
 def _worst_first(dangers: list[Danger]) -> list[Danger]:
