@@ -41,6 +41,7 @@ from .checks._targets import (
     Place,
     classify_place,
     downgrade,
+    disposable,
     is_maybe_empty_marker,
     join_path,
     narrow as narrow_severity,
@@ -335,6 +336,10 @@ class _Lexer:
                     continue
                 break
             if c == "\\":
+                if i + 1 < n and s[i + 1] in " \t\r\n" and _WINDOWS_WORD_RE.match(s[start:i]):
+                    lit("\\", False)  # `C:\ -Recurse`, `rd /s C:\` at the end of a line: a Windows path
+                    i += 1
+                    break
                 if i + 1 < n:
                     if s[i + 1] == "\n":
                         i += 2
@@ -567,6 +572,7 @@ class _Lexer:
         return n
 
 
+_WINDOWS_WORD_RE = re.compile(r"^(?:[A-Za-z]:|%\w+%|\$env:\w+)(?:\\[^\\\s]*)*$", re.IGNORECASE)
 _ANSI_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "0": "\0", "a": "\a", "e": "\x1b"}
 
 
@@ -1645,6 +1651,25 @@ def _stdin_paths(stdin: list | None) -> list[tuple[str, bool]]:
         return [(join_path(alt, "*"), False) for a in args[1:] if not a.text.startswith("-") for alt in a.alts]
     if name in ("echo", "printf"):
         return [(alt, False) for a in args[1:] if not a.text.startswith("-") for alt in a.alts]
+    if name in ("get-childitem", "gci", "dir"):
+        paths, patterns, skip = [], [], False
+        for index, arg in enumerate(args[1:], start=1):
+            if skip:
+                skip = False
+                continue
+            lowered = arg.text.lower()
+            if lowered.startswith(("-path", "-literalpath")) and index + 1 < len(args):
+                paths.extend(args[index + 1].windows_texts())
+                skip = True
+            elif lowered.startswith(("-filter", "-include")) and index + 1 < len(args):
+                patterns.append(args[index + 1].text)
+                skip = True
+            elif lowered.startswith("-exclude"):
+                skip = True
+            elif not arg.text.startswith("-"):
+                paths.extend(arg.windows_texts())
+        recurse = any(a.text.lower().startswith("-rec") for a in args[1:])
+        return [(join_path(p, ("**/" if recurse else "") + pattern), False) for p in paths for pattern in patterns or ["*"]]
     return []
 
 
@@ -1719,6 +1744,8 @@ def _rm(interp: _Interp, name: str, args, display, extra, stdin, cmd) -> list[Da
                 interactive = False
             elif letter in "iI":
                 interactive = True
+    if windows and not targets and stdin:
+        extra = list(extra) + _stdin_paths(stdin)  # Get-ChildItem C:\ -Recurse | Remove-Item -Recurse
     found = interp.delete(
         targets, display, recursive=recursive, interactive=interactive, narrowed=narrowed, windows=True, extra=extra,
     )
@@ -1780,6 +1807,9 @@ def _find(interp: _Interp, name: str, args, display, extra, stdin, cmd) -> list[
         index += 1
     if not deletes:
         return []
+    names = [expression[i + 1].text for i in range(len(expression) - 1) if expression[i].text in ("-name", "-iname")]
+    if names and disposable(names) and not any(a.text in ("-o", "-or") for a in expression):
+        return []  # only __pycache__, *.pyc, .DS_Store...
     narrowed = any(a.text in data.narrowing for a in expression)
     everything = [Arg([join_path(alt, "*") for alt in root.alts], root.raw, root.word) for root in roots]
     return interp.delete(everything, display, recursive=True, interactive=interactive, narrowed=narrowed)
@@ -1861,13 +1891,12 @@ def _permissions(interp: _Interp, name: str, args, display, extra, stdin, cmd) -
     for arg in targets:
         for alt in arg.alts:
             place, empty_var = interp.place_of(alt)
-            if place is None or place.kind not in ("root", "system", "drive", "homes"):
-                continue
-            if empty_var is None and place.kind == "system" and place.path.rstrip("/*") in _OWNABLE:
+            if place is None or empty_var is not None or place.kind not in ("root", "system", "drive", "homes"):
+                continue  # permissions can be repaired: only report certain targets
+            if place.kind == "system" and place.path in _OWNABLE:
                 continue
             verb = "changes the permissions of" if name == "chmod" else "changes the owner of"
-            severity = "high" if empty_var is None else "medium"
-            return [Danger(severity, f"`{display}` recursively {verb} {place.description}, which breaks the system (sudo, ssh, services)")]
+            return [Danger("high", f"`{display}` recursively {verb} {place.description}, which breaks the system (sudo, ssh, services)")]
     return []
 
 

@@ -71,7 +71,8 @@ class Places:
     windows_system: frozenset[str]
     home_roots: tuple[str, ...]
     mount_roots: tuple[str, ...]
-    regenerable: frozenset[str]
+    user_data: frozenset[str]
+    disposable: frozenset[str]
     aliases: tuple[tuple[str, str], ...]
     environment: dict
     confirmations: frozenset[str]
@@ -92,7 +93,8 @@ def places() -> Places:
         windows_system=frozenset(p.lower().strip("/\\") for p in data.get("windows_system_folders", [])),
         home_roots=tuple(p.rstrip("/") for p in data.get("home_roots", [])),
         mount_roots=tuple(p.rstrip("/") for p in data.get("mount_roots", [])),
-        regenerable=frozenset(data.get("regenerable_home_folders", [])),
+        user_data=frozenset(n.lower() for n in data.get("user_data_home_folders", [])),
+        disposable=frozenset(data.get("disposable_names", [])),
         aliases=tuple(aliases),
         environment={k: _decode(v) for k, v in data.get("environment", {}).items()},
         confirmations=frozenset(data.get("confirmation_functions", [])),
@@ -209,7 +211,7 @@ def classify_place(text: str) -> Place | None:
         return None
     severity, kind, shown = found
     if narrowed:
-        severity = narrow(severity)
+        severity = None if disposable(tail) else narrow(severity)
         if severity is None:
             return None
     pattern = "/".join(tail) if contents else ""
@@ -221,12 +223,8 @@ def _classify_folder(base: str, drive: str, comps: list[str]) -> tuple[str, str,
     if base == "home":
         if not comps:
             return "high", "home", drive
-        if len(comps) == 1:
-            if comps[0] in known.regenerable:
-                return None
+        if len(comps) == 1 and _precious_home_child(comps[0]):
             return "medium", "home-child", f"{drive}/{comps[0]}"
-        if "/".join(comps[:2]) in known.regenerable:
-            return None
         return None
     if base == "windows":
         shown = drive + "\\".join(comps)
@@ -261,16 +259,24 @@ def _classify_folder(base: str, drive: str, comps: list[str]) -> tuple[str, str,
 
 
 def _home_like(below: list[str], shown: str, sep: str) -> tuple[str, str, str] | None:
-    known = places()
     if not below:
         return "high", "homes", shown
     if len(below) == 1:
         return "high", "home", shown
-    if len(below) == 2:
-        if below[1] in known.regenerable:
-            return None
+    if len(below) == 2 and _precious_home_child(below[1]):
         return "medium", "home-child", shown
     return None
+
+
+def _precious_home_child(name: str) -> bool:
+    """Does a direct child of the home folder hold the user's data (Documents, ~/.ssh), not a cache or a tool?"""
+    return name.lower() in places().user_data
+
+
+def disposable(patterns) -> bool:
+    """Do these name patterns only select regenerated or junk files (`*.pyc`, `__pycache__`)?"""
+    patterns = [p for p in patterns if p not in ("**", "*")]
+    return bool(patterns) and all(p in places().disposable for p in patterns)
 
 
 def place_if_empty(text: str, marker: str) -> Place | None:
