@@ -108,6 +108,7 @@ def _boot():
         report("done:" + kind, text)
         _exit(0)
 
+    _watchdog(cfg["alive_fd"])
     try:
         _setup(cfg)
     except BaseException as exc:
@@ -163,30 +164,57 @@ def _boot():
     finish("passed")
 
 
+def _watchdog(alive_fd):
+    """Fork a trusted watcher (before any privilege drop or model code) that kills the sandbox's process group
+    when the parent's end of the `alive` pipe closes: the parent died, or it is done with this run."""
+    if os.fork() != 0:
+        os.close(alive_fd)
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, 0, 10)
+        while True:
+            try:
+                if not os.read(alive_fd, 64):
+                    break
+            except InterruptedError:
+                continue
+    finally:
+        try:
+            os.killpg(0, signal.SIGKILL)
+        finally:
+            os._exit(0)
+
+
 def _setup(cfg):
-    work = cfg["work"]
-    try:  # no setuid gains, even if the code finds a way to exec (before ctypes is taken away)
-        import ctypes
+    work, uid, parent = cfg["work"], cfg["uid"], os.getppid()
+    import ctypes
+    try:
         libc = ctypes.CDLL(None, use_errno=True)
-        if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
-            raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS)")
+
+        def prctl(option, value, what):
+            if libc.prctl(option, value, 0, 0, 0) != 0:
+                raise OSError(ctypes.get_errno(), "prctl(%s)" % what)
+
+        prctl(38, 1, "PR_SET_NO_NEW_PRIVS")  # no setuid gains, even if the code finds a way to exec
         if cfg["bind_python"]:
             _mounts(cfg, ctypes, libc)
-    finally:
+        for name, value in cfg["limits"].items():
+            if value is not None:
+                resource.setrlimit(getattr(resource, name), (value, value))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write raises OSError(EFBIG) instead
+        if uid is not None:
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            if os.getuid() != uid or os.geteuid() != uid or os.getgroups():
+                raise OSError("could not drop privileges")
+        # Die with the parent (unshare --kill-child sets this, but a change of user id clears it).
+        prctl(1, signal.SIGKILL, "PR_SET_PDEATHSIG")
+        if os.getppid() != parent:
+            os._exit(1)
+    finally:  # the code never gets ctypes (a fresh import is blocked by the audit hook)
         for name in [m for m in sys.modules if m == "ctypes" or m.startswith(("ctypes.", "_ctypes"))]:
             del sys.modules[name]
-    limits = cfg["limits"]
-    for name, value in limits.items():
-        if value is not None:
-            resource.setrlimit(getattr(resource, name), (value, value))
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write raises OSError(EFBIG) instead
-    uid = cfg["uid"]
-    if uid is not None:
-        os.setgroups([])
-        os.setresgid(uid, uid, uid)
-        os.setresuid(uid, uid, uid)
-        if os.getuid() != uid or os.geteuid() != uid or os.getgroups():
-            raise OSError("could not drop privileges")
     os.chdir(work)
     os.umask(0o077)
 
@@ -577,7 +605,7 @@ def _execute(code: str, test_code: str, *, mode: _Mode, entry: str | None = None
     if mode.drop_uid and uid is None:
         return SandboxResult("error", "no free user id for the sandbox", 0.0, isolation=layers)
     root = os.path.realpath(tempfile.mkdtemp(prefix="codealign-sandbox-"))
-    result_fd = None
+    result_fd = alive_read = alive_write = proc = None
     try:
         work, ctl, python_mount = (os.path.join(root, name) for name in ("work", "ctl", "python"))
         os.mkdir(work, 0o700)
@@ -590,6 +618,7 @@ def _execute(code: str, test_code: str, *, mode: _Mode, entry: str | None = None
         result_path, output_path = os.path.join(ctl, "result"), os.path.join(ctl, "output")
         boot_path, config_path = os.path.join(ctl, "boot.py"), os.path.join(ctl, "config.json")
         result_fd = os.open(result_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+        alive_read, alive_write = os.pipe()  # the sandbox's watchdog sees EOF when this process dies
         cpu = int(math.ceil(timeout)) + 1
         nproc = None
         if mode.nproc == "limit":
@@ -597,7 +626,7 @@ def _execute(code: str, test_code: str, *, mode: _Mode, entry: str | None = None
         elif mode.nproc == "relative":
             nproc = _count_own_tasks() + max_processes
         config = {
-            "nonce": nonce, "result_fd": result_fd, "work": work, "output_path": output_path,
+            "nonce": nonce, "result_fd": result_fd, "alive_fd": alive_read, "work": work, "output_path": output_path,
             "code": code, "test": test_code, "entry": entry, "audit": audit, "uid": uid,
             "bind_python": mode.bind_python, "python_prefix": os.path.realpath(sys.base_prefix),
             "python_mount": python_mount, "disk_mb": max(4 * max_file_mb, 32),
@@ -617,21 +646,29 @@ def _execute(code: str, test_code: str, *, mode: _Mode, entry: str | None = None
         with open(output_path, "wb") as output:
             try:
                 proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
-                                        pass_fds=(result_fd,), cwd=work, env=env, start_new_session=True)
+                                        pass_fds=(result_fd, alive_read), cwd=work, env=env,
+                                        start_new_session=True)
             except OSError as exc:
                 return SandboxResult("error", f"cannot start the sandbox: {exc}", time.monotonic() - start,
                                      isolation=layers)
         os.close(result_fd)
-        result_fd = None
+        os.close(alive_read)
+        result_fd = alive_read = None
         timed_out, cpu_used = _wait(proc, timeout)
+        os.close(alive_write)  # the watchdog kills whatever is left in the process group
+        alive_write = None
         if uid is not None and "--pid" not in mode.unshare:
             _kill_uid(uid)
         duration = time.monotonic() - start
         return _verdict(result_path, nonce, output_path, proc.returncode, timed_out, cpu_used, cpu, timeout,
                         duration, layers)
     finally:
-        if result_fd is not None:
-            os.close(result_fd)
+        for fd in (result_fd, alive_read, alive_write):
+            if fd is not None:
+                os.close(fd)
+        if proc is not None and proc.returncode is None:  # interrupted (KeyboardInterrupt): leave nothing behind
+            _killpg(proc.pid)
+            proc.wait()
         shutil.rmtree(root, ignore_errors=True)
         _release_uid(uid)
 

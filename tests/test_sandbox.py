@@ -225,23 +225,75 @@ def test_process_count_limit_is_enforced():
     assert result.status == "passed", result
 
 
-@pytest.mark.skipif(not {"pid-namespace", "uid-sweep"} & LAYERS, reason="no way to reap escaped processes here")
-def test_no_process_outlives_the_run():
-    """A child that leaves the process group and sleeps is killed when the run ends."""
-    marker = "ca" + uuid.uuid4().hex[:12]
-    code = (f"import os, time\nif os.fork() == 0:\n    os.setsid()\n"
-            f"    open('/proc/self/comm', 'w').write({marker!r})\n    time.sleep(60)\n    os._exit(0)\n"
-            "time.sleep(0.3)\n")
-    result = sandbox._execute(code, "", mode=sandbox._select_mode(), audit=False)
-    assert result.status == "passed", result
-    survivors = []
+@pytest.fixture
+def marked_tempdir(monkeypatch):
+    """Sandbox folders under a uniquely named folder: its name is in the command line of every sandbox process."""
+    import shutil
+    import tempfile
+
+    marker = f"codealign-marker-{uuid.uuid4().hex}"
+    folder = Path(tempfile.gettempdir()) / marker
+    folder.mkdir(mode=0o755)
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    try:
+        yield marker
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _processes_with(marker: str) -> list[str]:
+    found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            if Path(f"/proc/{pid}/comm").read_text().strip() == marker:
-                survivors.append(pid)
+            if marker.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(pid)
         except OSError:
             pass
-    assert survivors == []
+    return found
+
+
+@pytest.mark.skipif(not {"pid-namespace", "uid-sweep"} & LAYERS, reason="no way to reap escaped processes here")
+def test_no_process_outlives_the_run(marked_tempdir):
+    """A child that leaves the process group and sleeps is killed when the run ends."""
+    code = ("import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(60)\n    os._exit(0)\n"
+            "time.sleep(0.3)\n")
+    test = "import os\nassert os.waitpid(-1, os.WNOHANG) == (0, 0)  # the child is alive when the tests run\n"
+    result = sandbox._execute(code, test, mode=sandbox._select_mode(), audit=False)
+    assert result.status == "passed", result
+    assert _processes_with(marked_tempdir) == []
+
+
+def test_sandbox_dies_with_its_parent(marked_tempdir):
+    """If the process running the sandbox is killed, the sandboxed code does not live on (sleeping forever)."""
+    import signal
+    import subprocess
+    import sys
+    import tempfile
+    import time
+
+    code = "import time\nopen('started', 'w').close()\ntime.sleep(120)\n"
+    harness = ("import tempfile\n"
+               f"tempfile.tempdir = {tempfile.tempdir!r}\n"
+               "from codealign import sandbox\n"
+               f"sandbox._execute({code!r}, '', mode=sandbox._select_mode(), timeout=120)\n")
+    parent = subprocess.Popen([sys.executable, "-c", harness])
+    try:
+        deadline = time.monotonic() + 30
+        while len(_processes_with(marked_tempdir)) < 2:  # the harness probes first: wait for the real run
+            assert time.monotonic() < deadline, "the sandboxed code never started"
+            assert parent.poll() is None, "the harness ended early"
+            time.sleep(0.05)
+        time.sleep(0.5)
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+        deadline = time.monotonic() + 10
+        while _processes_with(marked_tempdir) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _processes_with(marked_tempdir) == []
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
 
 
 def test_every_working_isolation_mode_blocks_and_passes(canaries):
@@ -258,3 +310,4 @@ def test_every_working_isolation_mode_blocks_and_passes(canaries):
         assert sandbox._execute("def f():\n    return 1\n", "assert f() == 1\n", mode=mode).status == "passed"
     assert tried >= 1
     _assert_intact(home_canary, ws_canary)
+
