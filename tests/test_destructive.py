@@ -192,6 +192,39 @@ def test_constant_propagation_gives_up_when_unsure():
         assert severities(source) == [], source
 
 
+def test_parameters_resolve_to_what_call_sites_pass():
+    source = """
+        import shutil, subprocess
+
+        def clean(path):
+            shutil.rmtree(path)
+
+        def delete(path="/tmp/x"):
+            subprocess.run(["rm", "-rf", path], check=True)
+
+        def never_called(path):
+            shutil.rmtree(path)
+
+        class Store:
+            def drop(self, path):
+                shutil.rmtree(path)
+
+        clean("build")
+        clean("/etc")
+        delete()
+        delete("/")
+        Store().drop("/usr")
+    """
+    assert [(f.rule, f.line) for f in findings(source)] == [("CA101", 5), ("CA102", 8)]
+    assert severities("import shutil\ndef f(p):\n    shutil.rmtree(p)\nf(input())\n") == []
+
+
+def test_loop_over_literal_list_checks_every_option():
+    source = "import os\nfor d in ['build', '/boot']:\n    os.system(f'rm -rf {d}')\n"
+    assert severities(source) == ["high"]
+    assert severities("import os\nfor d in ['build', 'dist']:\n    os.system(f'rm -rf {d}')\n") == []
+
+
 def test_propagation_through_fstrings_and_chains():
     source = """
         import os, shutil

@@ -507,16 +507,15 @@ class Resolver:
                 value = value.decode("utf-8", "surrogateescape")
             return Text(value)
         if isinstance(node, cst.ConcatenatedString):
-            left, right = self.resolve(node.left), self.resolve(node.right)
-            return Text(_text(left) + _text(right))
+            return _combine([_alternatives(self.resolve(node.left)), _alternatives(self.resolve(node.right))])
         if isinstance(node, cst.FormattedString):
-            out = []
+            pieces = []
             for part in node.parts:
                 if isinstance(part, cst.FormattedStringText):
-                    out.append(part.value.replace("{{", "{").replace("}}", "}"))
+                    pieces.append([part.value.replace("{{", "{").replace("}}", "}")])
                 else:
-                    out.append(_text(self.resolve(part.expression)))
-            return Text("".join(out))
+                    pieces.append(_alternatives(self.resolve(part.expression)))
+            return _combine(pieces)
         if isinstance(node, (cst.List, cst.Tuple)):
             items, is_open = [], False
             for element in node.elements:
@@ -529,7 +528,7 @@ class Resolver:
                         is_open = True
                     continue
                 value = self.resolve(element.value)
-                items.append(value if isinstance(value, Text) else None)
+                items.append(value if isinstance(value, (Text, Choice)) else None)
             return Seq(tuple(items), is_open)
         if isinstance(node, cst.Name):
             return self._resolve_name(node)
@@ -568,7 +567,38 @@ class Resolver:
                 if all(isinstance(item, Text) for item in iterable.items):
                     return Choice(tuple(iterable.items))
             return None
+        if kind == "param":
+            return self._resolve_parameter(expression)
         return None
+
+    def _resolve_parameter(self, param: cst.Param):
+        """What the call sites of a plain function pass for `param` (`def rm(p): ...` then `rm("/")`)."""
+        parameters = self.parent(param)
+        function = self.parent(parameters) if isinstance(parameters, cst.Parameters) else None
+        if not isinstance(function, cst.FunctionDef) or param not in parameters.params:
+            return None
+        if isinstance(self.parent(self.parent(function)), cst.ClassDef) or self.parent(function) is None:
+            return None  # methods: `self` shifts the positions and calls go through instances
+        index = list(parameters.params).index(param)
+        try:
+            scope = self.rule.get_metadata(ScopeProvider, function, None)
+            assignments = scope.assignments[function.name.value] if scope is not None else ()
+        except Exception:  # noqa: BLE001
+            return None
+        values: list[Text] = []
+        for assignment in assignments:
+            if getattr(assignment, "node", None) is not function:
+                continue
+            for access in list(assignment.references)[:20]:
+                call = self.parent(access.node)
+                if not isinstance(call, cst.Call) or call.func is not access.node:
+                    continue
+                expression = argument(call, index, param.name.value)
+                if expression is None:
+                    expression = param.default
+                for option in options(self.resolve(expression)):
+                    values.append(option)
+        return Choice(tuple(values)) if values else None
 
     def _resolve_binary(self, node: cst.BinaryOperation):
         operator = node.operator
@@ -581,10 +611,10 @@ class Resolver:
                 return None
             if left is None and right is None:
                 return None
-            return Text(_text(left) + _text(right))
+            return _combine([_alternatives(left), _alternatives(right)])
         if isinstance(operator, cst.Divide):
-            if isinstance(left, Text) and left.path:
-                return Text(join_path(left.value, self.text(node.right)), path=True)
+            if any(o.path for o in options(left)):
+                return _combine([_alternatives(left), _alternatives(self.resolve(node.right))], join=True, path=True)
             return None
         if isinstance(operator, cst.Modulo) and isinstance(left, Text):
             right = self.resolve(node.right)
@@ -640,21 +670,15 @@ class Resolver:
         if names & _PATH_CLASSES:
             if not positional:
                 return Text(CWD, path=True)
-            value = ""
-            for arg in positional:
-                value = join_path(value, self.text(arg.value)) if value else self.text(arg.value)
-            return Text(value, path=True)
+            return _combine([_alternatives(self.resolve(a.value)) for a in positional], join=True, path=True)
         if names & {"pathlib.Path.home"} or any(n.endswith("Path.home") for n in names):
             return Text("~", path=True)
         if names & {"pathlib.Path.cwd", "os.getcwd", "os.getcwdb"} or any(n.endswith("Path.cwd") for n in names):
             return Text(CWD, path=isinstance(node.func, cst.Attribute) and node.func.attr.value == "cwd")
         if names & _JOIN:
-            if any(a.star for a in node.args):
+            if any(a.star for a in node.args) or not positional:
                 return None
-            value = ""
-            for arg in positional:
-                value = join_path(value, self.text(arg.value)) if value else self.text(arg.value)
-            return Text(value)
+            return _combine([_alternatives(self.resolve(a.value)) for a in positional], join=True)
         if names & _DIRNAME and positional:
             value = self.resolve(positional[0].value)
             if isinstance(value, Text):
@@ -801,6 +825,32 @@ def walk(node: cst.CSTNode, kind, *, skip=(cst.FunctionDef, cst.ClassDef, cst.La
     return found
 
 
+_MAX_CHOICES = 8
+
+
+def _alternatives(value) -> list[str]:
+    """The texts a value may be (UNKNOWN when unknown)."""
+    if isinstance(value, Text):
+        return [value.value]
+    if isinstance(value, Choice):
+        return [o.value for o in value.options if isinstance(o, Text)][:_MAX_CHOICES] or [UNKNOWN]
+    return [UNKNOWN]
+
+
+def _combine(pieces: list[list[str]], *, join: bool = False, path: bool = False):
+    """Concatenate (or path-join) pieces that each have alternatives: a Text, or a Choice of them."""
+    results: list[str] | None = None
+    for piece in pieces:
+        if results is None:
+            results = list(piece)
+            continue
+        results = [join_path(r, p) if join else r + p for r in results for p in piece][:_MAX_CHOICES]
+    texts = tuple(dict.fromkeys(results or [""]))
+    if len(texts) == 1:
+        return Text(texts[0], path=path)
+    return Choice(tuple(Text(t, path=path) for t in texts))
+
+
 def _text(value) -> str:
     if isinstance(value, Text):
         return value.value
@@ -822,7 +872,12 @@ def _split(value, plain: bool = False):
 def _join(separator: str, value):
     if not isinstance(value, Seq) or value.open:
         return None
-    return Text(separator.join(_text(item) for item in value.items))
+    pieces = []
+    for index, item in enumerate(value.items):
+        if index:
+            pieces.append([separator])
+        pieces.append(_alternatives(item))
+    return _combine(pieces) if pieces else Text("")
 
 
 def options(value) -> list[Text]:

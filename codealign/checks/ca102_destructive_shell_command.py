@@ -1,7 +1,7 @@
 import libcst as cst
 
 from . import CodeRule, Invalid, RuleContext, any_name
-from ._targets import CWD, UNKNOWN, Resolver, Seq, Text, argument, call_args, options
+from ._targets import CWD, UNKNOWN, Choice, Resolver, Seq, Text, argument, call_args, options
 
 
 class DestructiveShellCommand(CodeRule):
@@ -54,6 +54,7 @@ class DestructiveShellCommand(CodeRule):
         "import subprocess\nsubprocess.run(['ls', '-la', '/'])\n",
         "import subprocess\nsubprocess.run(['dd', 'if=/dev/sda', 'of=disk.img'])\n",
         "import subprocess\ndef clean(path):\n    subprocess.run(['rm', '-rf', path])\n",
+        "import subprocess\ndef clean(path):\n    subprocess.run(['rm', '-rf', path])\nclean('build')\nclean('/tmp/x')\n",
         "import os\nos.system('find . -name \"*.pyc\" -delete')\n",
         "import subprocess\nsubprocess.run('tmp=$(mktemp -d); cd \"$tmp\" && rm -rf \"$tmp\"', shell=True)\n",
         "import subprocess\nsubprocess.run(['bash', '-c', 'rm -rf ./node_modules'])\n",
@@ -86,6 +87,10 @@ class DestructiveShellCommand(CodeRule):
         Invalid("import subprocess\nsubprocess.run(['find', '/', '-delete'])\n", severity="high"),
         Invalid("import subprocess\nsubprocess.run(['rm', '-rf', '*'], cwd='/')\n", severity="high"),
         Invalid("import os\ncmd = 'rm -rf ' + os.path.expanduser('~')\nos.system(cmd)\n", severity="high"),
+        Invalid(
+            "import subprocess\ndef delete(path):\n    subprocess.run(['rm', '-rf', path], check=True)\ndelete('/')\n",
+            severity="high",
+        ),
         Invalid(
             "import os\nif input('Wipe your home folder? [y/N] ').lower() == 'y':\n    os.system('rm -rf ~')\n",
             severity="low",
@@ -127,7 +132,7 @@ class DestructiveShellCommand(CodeRule):
             if isinstance(value, Seq):
                 if self.shell_true(node):
                     first = value.items[0] if value.items else None
-                    return script_dangers(first.value, cwd=cwd) if isinstance(first, Text) else []
+                    return [d for option in options(first) for d in script_dangers(option.value, cwd=cwd)]
                 return _argv_dangers(value, cwd)
             return [d for option in options(value) for d in script_dangers(option.value, cwd=cwd)]
         if kind == "list":
@@ -143,7 +148,7 @@ class DestructiveShellCommand(CodeRule):
             if kind == "varargs-env":
                 items = items[:-1]
             values = [self.resolver.resolve(a.value) for a in items]
-            seq = Seq(tuple(v if isinstance(v, Text) else None for v in values))
+            seq = Seq(tuple(v if isinstance(v, (Text, Choice)) else None for v in values))
             return _argv_dangers(seq, cwd)
         return []
 
@@ -165,8 +170,14 @@ class DestructiveShellCommand(CodeRule):
 def _argv_dangers(seq: Seq, cwd: str | None) -> list:
     from ..shell import classify_command  # noqa: PLC0415
 
-    argv = [item.value if isinstance(item, Text) else UNKNOWN for item in seq.items]
-    if not argv or argv[0] == UNKNOWN:
-        return []
-    danger = classify_command(argv, cwd=cwd)
-    return [danger] if danger is not None else []
+    argvs = [[]]
+    for item in seq.items:  # a Choice element (a parameter with several callers) gives several commands
+        texts = [o.value for o in options(item)] or [UNKNOWN]
+        argvs = [argv + [text] for argv in argvs for text in texts][:8]
+    dangers = []
+    for argv in argvs:
+        if argv and argv[0] != UNKNOWN:
+            danger = classify_command(argv, cwd=cwd)
+            if danger is not None:
+                dangers.append(danger)
+    return dangers
