@@ -1925,6 +1925,28 @@ def _eval(interp: _Interp, name: str, args, display, extra, stdin, cmd) -> list[
     return interp.nested(script, args[1] if len(args) == 2 else None, display)
 
 
+def _alias_or_trap(interp: _Interp, name: str, args, display, extra, stdin, cmd) -> list[Danger]:
+    """`alias ls='rm -rf ~'` and `trap 'rm -rf /' EXIT` store a script that runs later."""
+    if name == "alias":
+        for arg in args[1:]:
+            if "=" in arg.text and not arg.text.startswith("-"):
+                interp.nested(arg.text.split("=", 1)[1], None, display)
+    elif len(args) > 1 and not args[1].text.startswith("-"):
+        interp.nested(args[1].text, args[1], display)
+    return []
+
+
+def _rsync(interp: _Interp, name: str, args, display, extra, stdin, cmd) -> list[Danger]:
+    """`rsync -a --delete empty/ /` deletes everything in the destination that the source lacks."""
+    if not any(a.text.startswith("--delete") or a.text == "--remove-source-files" for a in args[1:]):
+        return []
+    operands = [a for a in args[1:] if not a.text.startswith("-")]
+    if len(operands) < 2 or ":" in operands[-1].text.split("/", 1)[0]:
+        return []  # a remote destination (host:path) is not this machine
+    everything = [Arg([join_path(alt, "*") for alt in operands[-1].alts], operands[-1].raw, operands[-1].word)]
+    return interp.delete(everything, display, recursive=True, verb="can delete (rsync --delete)")
+
+
 def _su(interp: _Interp, name: str, args, display, extra, stdin, cmd) -> list[Danger]:
     for index, arg in enumerate(args[1:], start=1):
         if arg.text in ("-c", "--command") and index + 1 < len(args):
@@ -1981,6 +2003,9 @@ _HANDLERS = {
     "cp": _copy_to_device,
     "tee": _copy_to_device,
     "eval": _eval,
+    "alias": _alias_or_trap,
+    "trap": _alias_or_trap,
+    "rsync": _rsync,
     "su": _su,
     "ssh": _ssh,
     "cmd": _cmd_exe,

@@ -79,6 +79,9 @@ DANGEROUS = [
     ("bash <<'EOF'\nrm -rf /\nEOF", "high", "filesystem root"),
     ("watch -n 1 'rm -rf /'", "high", "filesystem root"),
     ('python -c "import shutil; shutil.rmtree(\'/\')"', "high", "shutil.rmtree"),
+    ("alias ls='rm -rf ~'", "high", "home folder"),
+    ('trap "rm -rf /" EXIT', "high", "filesystem root"),
+    ("rsync -a --delete empty/ ~/", "high", "home folder"),
     # pipelines and xargs
     ("echo / | xargs rm -rf", "high", "filesystem root"),
     ("find / -name core | xargs rm -f", "medium", "filesystem root"),
@@ -230,6 +233,9 @@ SAFE = [
     "f() { echo hi; }; f",
     "countdown() { [ $1 -le 0 ] && return; countdown $(($1 - 1)); }; countdown 3",
     "python -c 'print(1)'",
+    "alias ll='ls -la'",
+    "rsync -av --delete src/ dst/",
+    "rsync -a --delete ./site/ deploy@host:/var/www/",
     "python3 script.py /",
 ]
 
