@@ -16,7 +16,8 @@ stdlib only) that is fenced in by every layer this machine allows, probed once p
   and mount namespaces (the Python install bind-mounted read-only, the working folder a size-capped
   noexec tmpfs that vanishes with the run);
 * a wall-clock limit that kills the whole process group (and, without a PID namespace, every process of
-  the sandbox's user id).
+  the sandbox's user id); a trusted watchdog process and PR_SET_PDEATHSIG end the sandbox if the process
+  that started it dies.
 
 The audit hook is defence in depth against code that evades the static analysis
 (`getattr(__import__('sh'+'util'), 'rm'+'tree')`); it is not a security boundary on its own: a program
@@ -596,6 +597,28 @@ def _killpg(pgid: int) -> None:
         pass
 
 
+def _traversable(path: str) -> bool:
+    """Whether every folder on the way to `path` lets other users through (o+x)."""
+    path = os.path.realpath(path)
+    while True:
+        try:
+            if not os.stat(path).st_mode & 0o001:
+                return False
+        except OSError:
+            return False
+        if path == "/":
+            return True
+        path = os.path.dirname(path)
+
+
+def _sandbox_parent(uid: int | None) -> str | None:
+    """Where sandbox folders go: the temp folder, unless the sandbox's own user could not reach it there."""
+    default = tempfile.gettempdir()
+    if uid is None or _traversable(default):
+        return default
+    return next((p for p in ("/tmp", "/var/tmp", "/dev/shm") if _traversable(p) and os.access(p, os.W_OK)), default)
+
+
 def _execute(code: str, test_code: str, *, mode: _Mode, entry: str | None = None, timeout: float = DEFAULT_TIMEOUT,
              memory_mb: int = DEFAULT_MEMORY_MB, max_processes: int = DEFAULT_MAX_PROCESSES,
              max_file_mb: int = DEFAULT_MAX_FILE_MB, audit: bool = True) -> SandboxResult:
@@ -604,7 +627,7 @@ def _execute(code: str, test_code: str, *, mode: _Mode, entry: str | None = None
     uid = _allocate_uid() if mode.drop_uid else None
     if mode.drop_uid and uid is None:
         return SandboxResult("error", "no free user id for the sandbox", 0.0, isolation=layers)
-    root = os.path.realpath(tempfile.mkdtemp(prefix="codealign-sandbox-"))
+    root = os.path.realpath(tempfile.mkdtemp(prefix="codealign-sandbox-", dir=_sandbox_parent(uid)))
     result_fd = alive_read = alive_write = proc = None
     try:
         work, ctl, python_mount = (os.path.join(root, name) for name in ("work", "ctl", "python"))
