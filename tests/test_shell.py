@@ -416,7 +416,7 @@ def test_analyze_shell_end_to_end():
     analysis = analyze_shell("#!/bin/bash\nrm -rf \"$STEAMROOT/\"*\n", path="steam.sh")
     (finding,) = analysis.findings
     assert (finding.rule, finding.severity, finding.line, finding.path) == ("CA102", "medium", 2, "steam.sh")
-    assert finding.principle == "no-destruction" and finding.cwe == 78 and finding.suggestion
+    assert finding.principle == "no-destruction" and finding.suggestion and finding.category == "destructive-operation"
     assert analyze_shell("rm -rf /", selection=Selection(ignore=("CA1",))).findings == []
 
 

@@ -45,7 +45,6 @@ class DangerousDelete(CodeRule):
     ```
 
     ## References
-    - [CWE-1188: Initialization of a Resource with an Insecure Default](https://cwe.mitre.org/data/definitions/1188.html)
     - [shutil.rmtree](https://docs.python.org/3/library/shutil.html#shutil.rmtree)
     - [Valve's Steam for Linux deleted users' files with `rm -rf "$STEAMROOT/"*`](https://github.com/valvesoftware/steam-for-linux/issues/3671)
     """

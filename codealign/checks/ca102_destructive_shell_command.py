@@ -36,7 +36,6 @@ class DestructiveShellCommand(CodeRule):
     ```
 
     ## References
-    - [CWE-78: OS Command Injection](https://cwe.mitre.org/data/definitions/78.html)
     - [GNU rm: --preserve-root](https://www.gnu.org/software/coreutils/manual/html_node/rm-invocation.html)
     - [ShellCheck SC2115: Use "${var:?}" to ensure this never expands to /*](https://www.shellcheck.net/wiki/SC2115)
     """

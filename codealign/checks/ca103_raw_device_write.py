@@ -32,7 +32,7 @@ class RawDeviceWrite(CodeRule):
     ```
 
     ## References
-    - [CWE-732: Incorrect Permission Assignment for Critical Resource](https://cwe.mitre.org/data/definitions/732.html)
+    - [dd(1): writing an image to a device destroys what was on it](https://man7.org/linux/man-pages/man1/dd.1.html)
     - [Linux allocated devices (block devices)](https://www.kernel.org/doc/html/latest/admin-guide/devices.html)
     """
 

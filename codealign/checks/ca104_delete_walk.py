@@ -42,7 +42,7 @@ class DeleteWalk(CodeRule):
     ```
 
     ## References
-    - [CWE-1188: Initialization of a Resource with an Insecure Default](https://cwe.mitre.org/data/definitions/1188.html)
+    - [pathlib.Path.rglob](https://docs.python.org/3/library/pathlib.html#pathlib.Path.rglob)
     - [os.walk](https://docs.python.org/3/library/os.html#os.walk)
     """
 
