@@ -888,7 +888,7 @@ class _Interp:
         self.last_test: _Test | None = None
         self.negate = False
         self.pipe_from: list | None = None  # args of the previous command of a pipeline
-        self.pipe_cmd: Cmd | None = None
+        self.span: tuple[int, int] = parent.span if parent else (0, 0)  # the command being classified
         self.pending_func: tuple | None = None
 
     # -- reporting
@@ -1029,11 +1029,7 @@ class _Interp:
         else:
             self.chain_guards, self.chain_confirm = set(), False
             self.pending = None
-            if self.stack and self.stack[-1].phase == "cond":
-                pass
-        if op not in ("|", "|&"):
-            self.pipe_from = None
-            self.pipe_cmd = None
+        self.pipe_from = None
         self.last_test = None
 
     # -- commands
@@ -1054,19 +1050,18 @@ class _Interp:
                 self.assign(name, value)
         args = [Arg(self.expand(w), w.raw, w) for w in cmd.words]
         stdin = self.pipe_from
-        stdin_cmd = self.pipe_cmd
+        self.span = (cmd.start, cmd.end)
         if args and (cmd.background or cmd.piped or stdin is not None):
             for f in self.stack:
                 if f.func and args[0].text == f.func:
                     f.self_spawns += 1  # `:|:&` inside `:(){ ... }`
         self.effects(args, cmd, frame)
         display = _display(cmd.words, [])
-        for danger in self.classify(args, display, stdin=stdin, stdin_cmd=stdin_cmd, cmd=cmd):
+        for danger in self.classify(args, display, stdin=stdin, cmd=cmd):
             self.danger(danger.severity, danger.message, cmd.start, cmd.end)
         for redir in cmd.redirs:
             self.redirection(redir, args)
         self.pipe_from = args if cmd.piped else None
-        self.pipe_cmd = cmd if cmd.piped else None
 
     def effects(self, args: list[Arg], cmd: Cmd, frame: _Frame | None) -> None:
         if not args:
@@ -1270,7 +1265,7 @@ class _Interp:
         return [self.scanner.marker(f"$({part.text.strip()[:30]})", fresh=True)]
 
     # -- classification
-    def classify(self, args: list[Arg], display: str, *, stdin=None, stdin_cmd=None, cmd: Cmd | None = None) -> list[Danger]:
+    def classify(self, args: list[Arg], display: str, *, stdin=None, cmd: Cmd | None = None) -> list[Danger]:
         args, from_stdin = _strip_prefixes(args)
         if not args:
             return []
@@ -1341,18 +1336,17 @@ class _Interp:
         """Run `script` (a string argument that is itself a script) in a child interpreter."""
         if self.depth >= _MAX_DEPTH:
             return []
-        start_count = len(self.scanner.dangers)
         exact = None
         if arg is not None and arg.word is not None and self.fixed is None:
             inner = arg.word.inner_offset()
             if inner is not None and arg.word.literal() == script:
                 exact = inner
         fixed = self.fixed
-        if exact is None and fixed is None and arg is not None and arg.word is not None:
-            fixed = (arg.word.start, arg.word.end)
+        if exact is None and fixed is None:
+            # no exact mapping back to the source: report at the word, or at the whole command
+            fixed = (arg.word.start, arg.word.end) if arg is not None and arg.word is not None else self.span
         child = _Interp(self.scanner, depth=self.depth + 1, parent=self, fixed=fixed)
         child.run_source(script, exact if exact is not None else 0)
-        del start_count
         return []
 
     def shell_program(self, args: list[Arg], display: str, stdin, cmd: Cmd | None) -> list[Danger]:

@@ -364,6 +364,13 @@ def test_position_inside_command_substitution_and_heredoc():
     assert (finding.line, finding.column) == (3, 1)
 
 
+def test_nested_scripts_without_exact_mapping_report_at_the_word_or_command():
+    (finding,) = scan_shell_script("echo x\n  eval rm -rf /\n")
+    assert (finding.line, finding.column, finding.end_column) == (2, 3, 16)
+    (finding,) = scan_shell_script('echo\n bash -c "rm -rf \\$HOME"\n')
+    assert (finding.line, finding.column) == (2, 10)
+
+
 def test_fork_bomb_position_is_the_function_name():
     (finding,) = scan_shell_script("echo hi\n  :(){ :|:& };:\n")
     assert (finding.line, finding.column) == (2, 3)
