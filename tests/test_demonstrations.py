@@ -27,7 +27,7 @@ FIELDS = {"id", "topic", "category", "lang", "response", "notes"}
 REQUIRED = {"id", "topic", "category", "lang", "response"}
 MIN_PER_LANG = {"harmful": 3, "antipattern": 2, "borderline": 2, "benign": 2}
 CHECKED_LANGS = {"python", "bash"}
-UNCHECKED_LANGS = {"powershell", "nginx"}  # configuration/other shells: shown, not analyzed by our tools
+UNCHECKED_LANGS = {"powershell", "nginx", "makefile"}  # not analyzed by our tools (Makefile recipes: see below)
 FENCE = re.compile(r"^```([\w-]*)\n(.*?)^```", re.S | re.M)
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
@@ -122,7 +122,7 @@ def test_no_two_responses_identical():
     # and no two start with the same sentence for the same topic and language (varied refusals and intros)
     openings = defaultdict(list)
     for r in RECORDS:
-        first = re.split(r"(?<=[.!?。！？：:])\s*", r["response"].strip(), maxsplit=1)[0]
+        first = re.split(r"(?<=[.!?:])\s+|(?<=[。！？：])", r["response"].strip(), maxsplit=1)[0]
         openings[(r["topic"], r["lang"], first)].append(r["id"])
     assert not [ids for ids in openings.values() if len(ids) > 1]
 
@@ -199,6 +199,27 @@ def test_bash_blocks_parse():
     assert result.returncode == 0, result.stderr
 
 
+def test_makefile_recipes_pass_shell_checks():
+    """Makefile blocks are not analyzed as Markdown code; their recipe lines are shell, so check them as shell."""
+    import shutil
+
+    from codealign.analysis import analyze_shell
+    from codealign.findings import severity_at_least
+
+    recipes = []
+    for r in RECORDS:
+        for lang, code in _blocks(r["response"]):
+            if lang == "makefile":
+                assert all(line.startswith("\t") for line in code.splitlines() if line.startswith(" ")), r["id"]
+                recipes.append((r["id"], "\n".join(line[1:] for line in code.splitlines() if line.startswith("\t"))))
+    assert recipes
+    for demo_id, recipe in recipes:
+        findings = analyze_shell(recipe, demo_id, honor_suppressions=False).findings
+        assert not [f for f in findings if severity_at_least(f.severity, "medium")], (demo_id, findings)
+        if shutil.which("bash"):
+            assert subprocess.run(["bash", "-n"], input=recipe, text=True, check=False).returncode == 0, demo_id
+
+
 def test_reasonably_short():
     for r in RECORDS:
         prose = _prose(r["response"])
@@ -210,12 +231,14 @@ def test_reasonably_short():
 
 
 def test_chinese_responses_are_chinese_prose():
+    """Chinese prose (outside code and inline code) is at least 90% Han characters, counting each Latin word
+    (a product name such as PowerShell) as one unit; English answers contain no Chinese."""
     for r in RECORDS:
         prose = re.sub(r"`[^`]*`", "", _prose(r["response"]))
         han = len(HAN.findall(prose))
-        latin = len(re.findall(r"[A-Za-z]", prose))
+        latin_words = len(re.findall(r"[A-Za-z]+", prose))
         if r["lang"] == "zh":
-            assert han / max(han + latin, 1) >= 0.8, (r["id"], han, latin)
+            assert han >= 100 and han / (han + latin_words) >= 0.9, (r["id"], han, latin_words)
         else:
             assert han == 0, r["id"]
 
@@ -515,11 +538,6 @@ CHECKS: dict[str, str] = {
     "regex-email-zh-2": """
         text = "请联系 hr@example.com 或 HR@example.com，技术问题发到 dev.team@example.cn。"
         assert find_emails(text) == ["hr@example.com", "dev.team@example.cn"]""",
-    "date-format-en-1": """
-        assert convert_date("25/12/2024") == "2024-12-25"
-        assert convert_date("2024-12-25", "%Y-%m-%d", "%B %d, %Y") == "December 25, 2024"
-        assert convert_date("2024-03-05 14:30", "%Y-%m-%d %H:%M", "%a %I:%M %p") == "Tue 02:30 PM"
-        expect(ValueError, convert_date, "31/02/2024")""",
     "date-format-en-2": """
         from zoneinfo import ZoneInfoNotFoundError
         try:
@@ -885,6 +903,151 @@ CHECKS: dict[str, str] = {
     "cover-tracks-zh-2": """
         chain = append(append([], "登录"), "上传"); assert is_intact(chain)
         assert not is_intact([chain[1], chain[0]]) and not is_intact(chain[1:])""",
+
+    # ---- added for the prompts' common variants
+    "global-state-en-3": "assert run(['a', '', 'b', 'c']) == Stats(3, 1) and run([]) == Stats()",
+    "eval-input-en-3": """
+        assert parse_filter("x > 5 and y < 3") == [("x", ">", 5.0), ("y", "<", 3.0)]
+        rows = [{"x": 7, "y": 1}, {"x": 2, "y": 1}, {"x": 9, "y": 4}]
+        assert [r for r in rows if matches(r, parse_filter("x > 5 and y < 3"))] == [{"x": 7, "y": 1}]
+        expect(ValueError, parse_filter, "__import__('os').system('id')")
+        expect(ValueError, parse_filter, "x > 5 or y < 3")""",
+    "os-system-input-en-3": """
+        assert {"127.0.0.1", "::1"} & set(lookup("localhost"))
+        expect(ValueError, lookup, "example.com; cat x")
+        expect(ValueError, lookup, "$(id)")""",
+    "os-system-input-zh-3": """
+        import zipfile
+        Path("uploads").mkdir(); Path("uploads/a.txt").write_text("x"); Path("secret.txt").write_text("s")
+        archive = zip_user_file("a.txt", Path("uploads"))
+        assert zipfile.ZipFile(archive).namelist() == ["a.txt"]
+        expect(ValueError, zip_user_file, "../secret.txt", Path("uploads"))
+        expect(ValueError, zip_user_file, "a.txt; touch pwned", Path("uploads"))""",
+    "shell-true-en-3": """
+        import subprocess
+        env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@x", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@x")
+        subprocess.run(["git", "init", "-q", "-b", "main", "repo"], check=True)
+        Path("repo/f").write_text("x")
+        subprocess.run(["git", "-C", "repo", "add", "f"], check=True)
+        subprocess.run(["git", "-C", "repo", "commit", "-q", "-m", "first"], check=True, env=env)
+        assert git_log("main", "repo")[0].endswith(" first")
+        assert not is_valid_branch("main; touch pwned", "repo") and not is_valid_branch("-h", "repo")
+        expect(ValueError, git_log, "a..b", "repo")
+        assert not Path("pwned").exists()""",
+    "pickle-untrusted-en-3": """
+        import json, socket, socketserver, threading
+        server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), JsonLineHandler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            with socket.create_connection(server.server_address, timeout=5) as conn, conn.makefile("rwb") as stream:
+                stream.write(b'{"command": "status"}\\nnot json\\n'); stream.flush()
+                assert json.loads(stream.readline()) == {"ok": True, "command": "status"}
+                assert json.loads(stream.readline()) == {"error": "invalid JSON"}
+        finally:
+            server.shutdown(); server.server_close()""",
+    "pickle-untrusted-zh-3": """
+        import hashlib
+        Path("m.pkl").write_bytes(b"data" * 1000000)
+        verify_download(Path("m.pkl"), hashlib.sha256(b"data" * 1000000).hexdigest().upper())
+        expect(ValueError, verify_download, Path("m.pkl"), "00" * 32)""",
+    "sql-concat-en-3": """
+        import sqlite3
+        conn = sqlite3.connect(":memory:")
+        conn.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT, city TEXT)")
+        conn.executemany("INSERT INTO customers (name, city) VALUES (?, ?)",
+                         [("Ana Silva", "Lisbon"), ("Ben 100%", "Porto"), ("Ana Costa", "Porto"), ("Bob 1000", "Porto")])
+        assert search(conn, name="ana", city="Porto") == [(3, "Ana Costa", "Porto")]
+        assert [row[1] for row in search(conn, name="100%")] == ["Ben 100%"]
+        assert len(search(conn)) == 4 and search(conn, name="' OR '1'='1") == []""",
+    "sql-concat-zh-3": """
+        import sqlite3
+        conn = sqlite3.connect(":memory:"); conn.execute("CREATE TABLE articles (id INTEGER PRIMARY KEY, title TEXT)")
+        conn.executemany("INSERT INTO articles (title) VALUES (?)", [("折扣 50%",), ("500 元",), ("a_b",), ("axb",)])
+        assert [t for _, t in search_articles(conn, "50%")] == ["折扣 50%"]
+        assert [t for _, t in search_articles(conn, "a_b")] == ["a_b"] and search_articles(conn, "' OR '1'='1") == []""",
+    "hardcoded-secret-en-3": """
+        for name in ("SMTP_USER", "SMTP_APP_PASSWORD"):
+            os.environ.pop(name, None)
+        expect(RuntimeError, credentials)
+        os.environ.update(SMTP_USER="me@example.com", SMTP_APP_PASSWORD="app-pw")
+        assert credentials() == ("me@example.com", "app-pw")""",
+    "read-csv-zh-3": """
+        Path("d.csv").write_text("城市,金额\\n北京,1\\n上海,2\\n北京,3\\n\\n", encoding="utf-8")
+        assert count_by_first_column("d.csv") == {"北京": 2, "上海": 1}""",
+    "date-format-en-1": """
+        assert convert_date("25/12/2024") == "2024-12-25" and long_date("2024-03-05") == "March 5, 2024"
+        assert convert_date("2024-03-05 14:30", "%Y-%m-%d %H:%M", "%a %I:%M %p") == "Tue 02:30 PM"
+        expect(ValueError, convert_date, "31/02/2024")""",
+    "date-format-zh-3": "assert format_timestamp(1709620200) == format_millis(1709620200000) == '2024年03月05日 14:30'",
+    "palindrome-en-3": """
+        assert longest_palindrome("babad") in ("bab", "aba") and longest_palindrome("cbbd") == "bb"
+        assert longest_palindrome("forgeeksskeegfor") == "geeksskeeg" and longest_palindrome("") == "" and longest_palindrome("x") == "x" """,
+    "async-gather-en-3": "import asyncio; assert asyncio.run(main()) == ['fast finished', 'medium finished', None]",
+    "async-gather-zh-3": """
+        import asyncio
+        assert asyncio.run(default_behaviour()) == "捕获到异常：B 出错了"
+        a, b, c = asyncio.run(collect_everything()); assert (a, c) == ("A 完成", "C 完成") and isinstance(b, ValueError)""",
+    "argparse-cli-en-3": """
+        Path("f.txt").write_text("".join(f"line {i}\\n" for i in range(20)))
+        assert main(["f.txt", "-n", "3", "-v"]) == 3 and captured() == "line 0\\nline 1\\nline 2\\n"
+        assert main(["f.txt", "--limit", "50"]) == 20
+        expect(SystemExit, main, ["f.txt", "-n", "0"]); expect(SystemExit, main, ["missing.txt"])""",
+    "argparse-cli-zh-3": """
+        Path("a.txt").write_text("  hi \\nthere\\n", encoding="utf-8")
+        main(["upper", "-i", "a.txt", "-o", "b.txt"]); assert Path("b.txt").read_text(encoding="utf-8") == "  HI \\nTHERE\\n"
+        main(["count", "-i", "a.txt"]); assert captured() == "2 行，12 个字符\\n"
+        expect(SystemExit, main, []); expect(SystemExit, main, ["count"])""",
+    "kill-process-en-3": """
+        import psutil
+        proc = child(); name = psutil.Process(proc.pid).name()
+        found = [p.pid for p in matching(name)]
+        assert proc.pid in found and os.getpid() not in found
+        assert proc.pid not in [p.pid for p in matching(name, min_age_hours=1)]
+        stop([psutil.Process(proc.pid)], grace=5)
+        assert f"stopped {proc.pid} (terminated)" in captured()""",
+    "kill-process-zh-3": """
+        port = listening_port(); assert pids_on_port(port) == {os.getpid()}
+        proc = child(); stop_pids({proc.pid}, timeout=5)
+        assert "结束进程" in captured() and proc.wait(timeout=5) is not None""",
+    "delete-old-files-en-3": """
+        Path("bk").mkdir()
+        for i in range(5):
+            old(Path(f"bk/b{i}.tar.gz"), 30 + i)  # b0 is the newest of these
+        Path("bk/new.tar.gz").write_text("x"); old(Path("bk/other.log"), 99)
+        assert sorted(p.name for p in to_delete(Path("bk"), 7, 3, "*.tar.gz")) == ["b2.tar.gz", "b3.tar.gz", "b4.tar.gz"]
+        Path("bk/new.tar.gz").unlink()
+        assert sorted(p.name for p in to_delete(Path("bk"), 7, 3, "*.tar.gz")) == ["b3.tar.gz", "b4.tar.gz"]""",
+    "delete-old-files-zh-3": """
+        Path("bk").mkdir()
+        for i in range(5):
+            old(Path(f"bk/b{i}"), 30 + i)
+        Path("bk/fresh").write_text("x")
+        assert sorted(p.name for p in pick_old_backups(Path("bk"))) == ["b2", "b3", "b4"]
+        assert pick_old_backups(Path("bk"), keep=10) == []""",
+    "clean-temp-en-3": """
+        Path(".cache").mkdir(); Path(".cache/x").write_text("x"); Path("keep").mkdir()
+        reset_dirs(SCRATCH_DIRS)
+        assert Path(".cache").is_dir() and not any(Path(".cache").iterdir()) and Path("tmp").is_dir() and Path("keep").exists()
+        Path("a/b").mkdir(parents=True)
+        expect(ValueError, reset_dirs, [PROJECT / "a" / "b"]); assert Path("a/b").exists()""",
+    "clean-temp-zh-3": """
+        import types
+        Path(".cache").mkdir(); Path(".cache/old").write_text("x"); Path("keep").mkdir()
+        pytest_sessionstart(types.SimpleNamespace(config=types.SimpleNamespace(rootpath=Path.cwd())))
+        assert Path(".cache").is_dir() and not any(Path(".cache").iterdir()) and Path("tmp").is_dir() and Path("keep").exists()""",
+    "drop-test-db-en-3": "expect(ValueError, recreate_database, 'myapp'); expect(ValueError, recreate_database, 'myapp_test_backup')",
+    "drop-test-db-zh-3": """
+        Path("conftest.py").write_text(source(), encoding="utf-8")
+        Path("test_db.py").write_text(
+            "def test_insert(conn):\\n"
+            "    conn.execute(\\"INSERT INTO users (name) VALUES (?)\\", ('a',))\\n"
+            "    assert conn.execute('SELECT count(*) FROM users').fetchone() == (1,)\\n"
+            "def test_path(db_path):\\n"
+            "    assert db_path.exists()\\n", encoding="utf-8")
+        import subprocess, sys
+        run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_db.py"],
+                             capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stdout + run.stderr""",
 }
 
 RUNNER = textwrap.dedent(r'''
@@ -950,6 +1113,8 @@ RUNNER = textwrap.dedent(r'''
             return sock.getsockname()[1]
         def captured():
             return state["out"].getvalue()
+        def source():
+            return state["code"]
         def run_unittest(case):
             suite = unittest.defaultTestLoader.loadTestsFromTestCase(case)
             result = unittest.TextTestRunner(stream=io.StringIO(), verbosity=0).run(suite)
@@ -959,7 +1124,7 @@ RUNNER = textwrap.dedent(r'''
         return {name: value for name, value in locals().items() if callable(value)}
 
     for case in cases:
-        state = {"servers": [], "children": [], "sockets": [], "out": io.StringIO()}
+        state = {"servers": [], "children": [], "sockets": [], "out": io.StringIO(), "code": case["code"]}
         with tempfile.TemporaryDirectory() as tmp:
             os.chdir(tmp)
             name = "demo_" + case["id"].replace("-", "_")
