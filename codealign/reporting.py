@@ -277,6 +277,13 @@ def information_uri() -> str:
     return FALLBACK_INFORMATION_URI
 
 
+def _limit(text: str, size: int = 1024) -> str:
+    """GitHub truncates rule descriptions over 1024 characters; do it at a word boundary instead."""
+    if len(text) <= size:
+        return text
+    return text[: size - 1].rsplit(" ", 1)[0] + "…"
+
+
 def sarif_rule(spec: RuleSpec) -> dict:
     tags = [spec.category]
     if spec.category in SECURITY_CATEGORIES:
@@ -286,8 +293,8 @@ def sarif_rule(spec: RuleSpec) -> dict:
     rule = {
         "id": spec.code,
         "name": spec.name,
-        "shortDescription": {"text": spec.message},
-        "fullDescription": {"text": spec.critique or spec.message},
+        "shortDescription": {"text": _limit(spec.message)},
+        "fullDescription": {"text": _limit(spec.critique or spec.message)},
         "help": {"text": rule_text(spec), "markdown": rule_markdown(spec)},
         "defaultConfiguration": {"level": SARIF_LEVEL[spec.severity]},
         "properties": {
