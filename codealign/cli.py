@@ -21,6 +21,7 @@ COMMANDS = {
     "data": "codealign.data",
     "train": "codealign.training",
     "export": "codealign.training",
+    "serve-reward": "codealign.serving",
 }
 
 
