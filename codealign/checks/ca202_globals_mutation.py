@@ -76,6 +76,8 @@ class GlobalsMutation(CodeRule):
         # PEP 562 lazy loading that caches the attribute.
         "import importlib\ndef __getattr__(name):\n    value = importlib.import_module('.' + name, __name__)\n"
         "    globals()[name] = value\n    return value\n",
+        # Giving the module a subclass (lazy attribute loading) creates no global name.
+        "import sys, types\nclass _Lazy(types.ModuleType):\n    pass\nsys.modules[__name__].__class__ = _Lazy\n",
         # A local alias that is rebound to a fresh dict before use.
         "def f():\n    g = {}\n    g['x'] = 1\n",
     )
@@ -195,7 +197,11 @@ class GlobalsMutation(CodeRule):
     def _check_target(self, node: cst.CSTNode, target: cst.BaseExpression, how: str) -> None:
         if isinstance(target, cst.Subscript) and self._kind(target.value) == _DICT:
             self._flag(node, target.value, how)
-        elif isinstance(target, cst.Attribute) and self._kind(target.value) == _MODULE:
+        elif (
+            isinstance(target, cst.Attribute)
+            and target.attr.value != "__class__"  # a module subclass (lazy modules) is not a global name
+            and self._kind(target.value) == _MODULE
+        ):
             self._flag(node, target.value, how)
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:

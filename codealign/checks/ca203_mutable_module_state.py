@@ -37,6 +37,10 @@ _MUTATING_FUNCTIONS = frozenset({
 })
 
 
+# Methods that run when a class is created (at import time), the class-based form of registration.
+_CLASS_CREATION_HOOKS = frozenset({"__init_subclass__", "__set_name__"})
+
+
 class MutableModuleState(CodeRule):
     """
     ## What it does
@@ -50,8 +54,9 @@ class MutableModuleState(CodeRule):
     Not flagged: mutation at module level (import time), reads, immutable constants (tuples, frozensets,
     strings), dunder names such as `__all__`, and registries filled by decorators at import time: a
     function that stores its argument and returns it unchanged (`def register(fn): REGISTRY[fn.__name__]
-    = fn; return fn`), or a function the module applies as a decorator, is treated as import-time
-    registration, an accepted idiom. Each function is reported once per module-level object.
+    = fn; return fn`), a function the module applies as a decorator, or an `__init_subclass__` hook is
+    treated as import-time registration, an accepted idiom (a decorator's *wrapper*, which runs at call
+    time, is still flagged). Each function is reported once per module-level object.
 
     ## Why is this bad?
     A module-level container that functions mutate is global state in disguise: every call leaves data
@@ -105,6 +110,9 @@ class MutableModuleState(CodeRule):
         # A decorator factory that registers under a given name.
         "PLUGINS = {}\ndef plugin(name):\n    def decorate(cls):\n        PLUGINS[name] = cls\n        return cls\n"
         "    return decorate\n",
+        # Subclass registration runs when the class is created.
+        "PLUGINS = {}\nclass Plugin:\n    def __init_subclass__(cls, **kw):\n        super().__init_subclass__(**kw)\n"
+        "        PLUGINS[cls.__name__] = cls\n",
         # Loggers are not containers.
         "import logging\nlogger = logging.getLogger(__name__)\ndef setup(h):\n    logger.addHandler(h)\n",
         # A module-level name that is also rebound to a non-container is not a known container.
@@ -238,7 +246,7 @@ class MutableModuleState(CodeRule):
         if not isinstance(function, cst.FunctionDef):
             return False
         name = function.name.value
-        if name in self._decorators:
+        if name in self._decorators or name in _CLASS_CREATION_HOOKS:
             return True
         returned = set()
         for statement in _returns(function.body):
