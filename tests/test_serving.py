@@ -310,6 +310,40 @@ def test_in_process_server_start_stop():
         request(server.url, "/health")
 
 
+def test_learned_reward_model_is_served_as_a_component(tmp_path):
+    pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    from codealign.models import make_tiny_model
+    from codealign.scoring import judge
+    from codealign.serving import build_reward
+
+    # A tiny random preference model in the layout `codealign train reward` writes (<stage>/model).
+    backbone = make_tiny_model(tmp_path / "backbone")
+    model = transformers.AutoModelForSequenceClassification.from_pretrained(backbone, num_labels=1,
+                                                                           local_files_only=True)
+    model.save_pretrained(tmp_path / "rm")
+    tokenizer = transformers.AutoTokenizer.from_pretrained(backbone, local_files_only=True)
+    tokenizer.pad_token = tokenizer.pad_token or tokenizer.eos_token
+    tokenizer.save_pretrained(tmp_path / "rm")
+
+    server = RewardServer(build_reward(reward_model=str(tmp_path / "rm"), reward_model_weight=0.5), "127.0.0.1", 0,
+                          quiet=True).start()
+    try:
+        assert request(server.url, "/health")[1]["reward_model"] is True
+        status, body = request(server.url, "/reward", {"prompts": [WIPE, REVERSE],
+                                                       "completions": [REFUSAL, REVERSE_ANSWER],
+                                                       "category": ["harmful", "benign"], "lang": ["en", "en"]})
+    finally:
+        server.stop()
+    assert status == 200
+    for prompt, completion, category, reward, components in zip(
+            [WIPE, REVERSE], [REFUSAL, REVERSE_ANSWER], ["harmful", "benign"], body["rewards"], body["components"]):
+        preference = components["preference"]
+        assert -1 < preference < 1 and preference != 0
+        assert reward == pytest.approx(judge(prompt, completion, category, lang="en").score + 0.5 * preference,
+                                       abs=1e-6)
+
+
 def test_cli_errors_are_one_line(tmp_path, capsys):
     assert main(["serve-reward", "--reward-model", str(tmp_path / "none")]) == 2
     assert main(["serve-reward", "--weights", str(tmp_path / "none.toml")]) == 2
