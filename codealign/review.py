@@ -413,8 +413,11 @@ def decode(data: bytes, kind: str) -> str:
     if kind == "python":
         try:
             encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        except SyntaxError as exc:
-            raise ValueError(f"cannot decode: {exc.msg if hasattr(exc, 'msg') else exc}") from None
+        except SyntaxError as exc:  # an unknown declared encoding, or first lines that are not UTF-8
+            reason = str(exc.msg if getattr(exc, "msg", None) else exc)
+            if "unknown encoding" in reason:
+                raise ValueError(f"cannot decode: {reason}: not reviewed") from None
+            encoding = "utf-8"  # the decode below says which byte is wrong
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
