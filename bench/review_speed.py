@@ -1,0 +1,122 @@
+"""How fast is `codealign review` next to plain bandit, on a real third-party tree?
+
+Reviews one installed package (default: `trl`; `--tree PATH` for another folder) three ways in the same run,
+each through its command line in a fresh subprocess (start-up included, as a user or pre-commit sees it):
+
+    codealign review --jobs 1 --format json TREE
+    codealign review --jobs 2 --format json TREE
+    bandit -r -q TREE                 (the venv's bandit)
+
+and prints files, wall seconds, files/s and CPU seconds for each, and codealign's times as ratios of
+bandit's (CPU seconds include worker processes and hardly depend on the machine's load; wall seconds do).
+Targets: --jobs 1 within 1.5x of bandit (codealign runs bandit's checks *and* its own libcst rules),
+--jobs 2 faster than bandit. `--repeat N` keeps each tool's best of N runs.
+
+    .venv/bin/python bench/review_speed.py [--tree PATH] [--repeat N] [--json OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+# bandit's default --exclude, so that the file count below is the set bandit scans
+BANDIT_EXCLUDES = (".svn", "CVS", ".bzr", ".hg", ".git", "__pycache__", ".tox", ".eggs", "*.egg")
+
+
+def default_tree() -> Path:
+    import importlib.util
+
+    spec = importlib.util.find_spec("trl")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("trl is not installed: pass --tree PATH")
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def bandit_file_count(tree: Path) -> int:
+    count = 0
+    for folder, dirnames, filenames in os.walk(tree):
+        dirnames[:] = [d for d in dirnames if not any(fnmatch.fnmatch(d, p) for p in BANDIT_EXCLUDES)]
+        count += sum(1 for name in filenames if name.endswith(".py"))
+    return count
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(command: list[str], repeat: int) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Best wall seconds and best CPU seconds (user + system, worker processes included) of `repeat` runs.
+    CPU time hardly depends on what else the machine runs; wall time does."""
+    best, best_cpu, last = float("inf"), float("inf"), None
+    for _ in range(repeat):
+        cpu = _children_cpu()
+        started = time.perf_counter()
+        last = subprocess.run(command, capture_output=True, text=True)
+        best = min(best, time.perf_counter() - started)
+        best_cpu = min(best_cpu, _children_cpu() - cpu)
+    return best, best_cpu, last
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tree", type=Path, default=None, help="folder to review (default: the installed trl)")
+    parser.add_argument("--repeat", type=int, default=1, help="best of N runs per tool (default 1)")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    tree = (args.tree or default_tree()).resolve()
+    if not tree.is_dir():
+        raise SystemExit(f"{tree}: not a folder")
+
+    codealign = str(BIN / "codealign")
+    bandit = str(BIN / "bandit")
+    rows = []
+    for label, command in (
+        ("bandit -r -q", [bandit, "-r", "-q", str(tree)]),
+        ("codealign --jobs 1", [codealign, "review", "--no-config", "--jobs", "1", "--format", "json", str(tree)]),
+        ("codealign --jobs 2", [codealign, "review", "--no-config", "--jobs", "2", "--format", "json", str(tree)]),
+    ):
+        seconds, cpu, proc = timed(command, args.repeat)
+        if label.startswith("bandit"):
+            if proc.returncode not in (0, 1):
+                raise SystemExit(f"bandit failed ({proc.returncode}): {proc.stderr[-2000:]}")
+            files, findings = bandit_file_count(tree), None
+        else:
+            if proc.returncode not in (0, 1, 2):
+                raise SystemExit(f"codealign failed ({proc.returncode}): {proc.stderr[-2000:]}")
+            report = json.loads(proc.stdout)
+            files, findings = report["stats"]["files_reviewed"], report["stats"]["findings"]
+        rows.append({"tool": label, "files": files, "seconds": round(seconds, 3), "cpu_seconds": round(cpu, 3),
+                     "files_per_second": round(files / seconds, 1), "findings": findings})
+
+    base, base_cpu = rows[0]["seconds"], rows[0]["cpu_seconds"]
+    for row in rows:
+        row["vs_bandit"] = round(row["seconds"] / base, 2)
+        row["cpu_vs_bandit"] = round(row["cpu_seconds"] / base_cpu, 2)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"tree: {tree}  (cpus: {os.cpu_count()}, load average {load:.1f}, best of {args.repeat})")
+    print(f"{'tool':20} {'files':>6} {'wall s':>8} {'files/s':>8} {'x bandit':>9} {'cpu s':>8} {'x bandit':>9} "
+          f"{'findings':>9}")
+    for row in rows:
+        findings = "-" if row["findings"] is None else str(row["findings"])
+        print(f"{row['tool']:20} {row['files']:>6} {row['seconds']:>8.2f} {row['files_per_second']:>8.1f} "
+              f"{row['vs_bandit']:>8.2f}x {row['cpu_seconds']:>8.2f} {row['cpu_vs_bandit']:>8.2f}x {findings:>9}")
+    single, double = rows[1]["vs_bandit"], rows[2]["vs_bandit"]
+    print(f"target --jobs 1 <= 1.5x bandit: {'met' if single <= 1.5 else 'MISSED'} ({single:.2f}x)")
+    print(f"target --jobs 2 < 1.0x bandit:  {'met' if double < 1.0 else 'MISSED'} ({double:.2f}x)")
+    if args.json:
+        args.json.write_text(json.dumps({"tree": str(tree), "rows": rows}, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
