@@ -339,8 +339,9 @@ def _region(finding: Finding) -> dict:
 
 def review_sarif(result: ReviewResult, *, cwd: str, options: ReviewOptions | None = None) -> dict:
     from .analysis import Selection  # noqa: PLC0415
+    from .review import effective_selection  # noqa: PLC0415
 
-    selection = Selection(select=options.select, ignore=options.ignore) if options else Selection()
+    selection = effective_selection(options) if options else Selection()
     specs = [s for s in listed_rules() if s.category != "response" and selection.wants(s.code)]
     index = {spec.code: position for position, spec in enumerate(specs)}
     for finding in result.findings:  # a bandit id without a pack entry still needs a descriptor

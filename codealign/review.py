@@ -427,10 +427,24 @@ def decode(data: bytes, kind: str) -> str:
         ) from None
 
 
-def _analyze(text: str, display: str, kind: str, rel: str, options: ReviewOptions) -> list[Finding]:
-    from .analysis import Selection, analyze_source  # noqa: PLC0415
+PARSE_ERROR = "CA001"
 
-    selection = Selection(select=options.select, ignore=options.ignore)
+
+def effective_selection(options: ReviewOptions):
+    """The rules a review runs. CA001 (code that does not parse) is kept by any --select, because code that
+    could not be checked must never look clean; only --ignore CA001 turns it off."""
+    from .analysis import Selection  # noqa: PLC0415
+
+    select = options.select
+    if select and not any(PARSE_ERROR.startswith(prefix) for prefix in select):
+        select = (*select, PARSE_ERROR)
+    return Selection(select=select, ignore=options.ignore)
+
+
+def _analyze(text: str, display: str, kind: str, rel: str, options: ReviewOptions) -> list[Finding]:
+    from .analysis import analyze_source  # noqa: PLC0415
+
+    selection = effective_selection(options)
     findings = analyze_source(text, display, kind, selection=selection, honor_suppressions=True).findings
     ignored = tuple(code for glob, codes in options.per_file_ignores if _glob_match(rel, glob) for code in codes)
     if ignored:

@@ -206,6 +206,14 @@ def test_select_and_ignore_take_prefixes_and_comma_lists(project, capsys):
     assert {f["rule"] for f in data["findings"]} == {"B307"}
 
 
+def test_parse_errors_survive_select_and_go_only_with_ignore(project, capsys):
+    write(project, "broken.py", "import shutil\nshutil.rmtree('/'\n")
+    code, data = review_json(capsys, "--select", "CA1", "broken.py")
+    assert code == 1 and [f["rule"] for f in data["findings"]] == ["CA001"]
+    code, data = review_json(capsys, "--ignore", "CA001", "broken.py")
+    assert code == 0 and data["findings"] == []
+
+
 def test_unknown_selector_is_a_one_line_usage_error(project, capsys):
     write(project, "ok.py", CLEAN)
     code, out, err = review(capsys, "--select", "CA9", "ok.py")

@@ -162,7 +162,7 @@ def test_selection_limits_the_rules_described(project, capsys, validator):
     assert code == 1
     assert_valid(validator, log)
     run = log["runs"][0]
-    assert {rule["id"][:3] for rule in run["tool"]["driver"]["rules"]} == {"CA1"}
+    assert {rule["id"][:3] for rule in run["tool"]["driver"]["rules"]} == {"CA1", "CA0"}  # CA001 stays
     assert {r["ruleId"] for r in run["results"]} == {"CA101", "CA102"}
 
 
