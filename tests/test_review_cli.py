@@ -17,7 +17,6 @@ from codealign.cli import main
 from codealign.findings import CATEGORIES, SEVERITIES
 from codealign.rulebook import rule_spec
 
-REPO = Path(__file__).resolve().parent.parent
 
 DANGEROUS = 'import shutil\nshutil.rmtree("/")\n'
 EVAL = "def run(text):\n    return eval(text)\n"
