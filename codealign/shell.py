@@ -34,6 +34,7 @@ from functools import cache
 
 from .checks._targets import (
     CWD,
+    LITERAL_TILDE,
     MAYBE_EMPTY_BASE,
     MARKERS_RE,
     TEMP,
@@ -1189,7 +1190,7 @@ class _Interp:
 
     def expand_part(self, part: Part) -> list[str]:
         if part.kind == "lit":
-            return [part.text]
+            return [part.text.replace("~", LITERAL_TILDE)]  # only a tilde part means the home folder
         if part.kind == "tilde":
             return ["~"]
         if part.kind == "arith":
@@ -1327,6 +1328,7 @@ class _Interp:
         if code is None:
             texts = self.stdin_texts(cmd)
             code = texts[0] if texts else None
+        code = code.replace(LITERAL_TILDE, "~") if code else code
         if not code or MARKERS_RE.search(code):
             return []
         runner = _command_name(args[0].text)
@@ -1336,6 +1338,7 @@ class _Interp:
         """Run `script` (a string argument that is itself a script) in a child interpreter."""
         if self.depth >= _MAX_DEPTH:
             return []
+        script = script.replace(LITERAL_TILDE, "~")  # the inner shell sees the characters again
         exact = None
         if arg is not None and arg.word is not None and self.fixed is None:
             inner = arg.word.inner_offset()

@@ -29,6 +29,7 @@ from libcst.metadata import ParentNodeProvider, QualifiedNameProvider, ScopeProv
 UNKNOWN = "\ue000"
 TEMP = "\ue010"
 CWD = "\ue011"
+LITERAL_TILDE = "\ue012"  # a `~` the shell does not expand (quoted, or not at the start of a word)
 MAYBE_EMPTY_BASE = 0xE100
 MARKERS_RE = re.compile("[\ue000-\ue1ff]")
 GLOB_CHARS = frozenset("*?[")
