@@ -23,9 +23,12 @@ from .rulebook import rule_spec
 
 PARSE_ERROR = "CA001"
 PYTHON_LANGUAGES = {"python", "py", "python3", "py3", "ipython", "ipython3", "sage"}
-SHELL_LANGUAGES = {"bash", "sh", "shell", "console", "zsh", "ksh", "shell-session", "terminal", "shellsession"}
+SHELL_LANGUAGES = {
+    "bash", "sh", "shell", "console", "zsh", "ksh", "shell-session", "terminal", "shellsession",
+    "powershell", "pwsh", "ps1", "ps", "posh", "bat", "batch", "cmd", "dos",  # shell.py knows their deletes
+}
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd"}
-SHELL_SUFFIXES = {".sh", ".bash", ".zsh", ".ksh"}
+SHELL_SUFFIXES = {".sh", ".bash", ".zsh", ".ksh", ".ps1", ".bat", ".cmd"}
 PYTHON_SUFFIXES = {".py", ".pyw", ".pyi"}
 
 _SUPPRESS_RE = re.compile(r"#\s*codealign:\s*ignore(?:\[(?P<codes>[A-Za-z0-9_,\s]*)\])?", re.IGNORECASE)

@@ -821,7 +821,7 @@ class Arg:
         return self.alts
 
 
-_WINDOWS_RAW_RE = re.compile(r"^(?:[A-Za-z]:\\|[A-Za-z]:$|%[A-Za-z_()0-9]+%|\$env:)", re.IGNORECASE)
+_WINDOWS_RAW_RE = re.compile(r"^(?:[A-Za-z]:[\\/]|[A-Za-z]:$|%[A-Za-z_()0-9]+%|\$env:)", re.IGNORECASE)
 
 
 @dataclass
@@ -2047,6 +2047,24 @@ def console_view(source: str) -> str | None:
     return "\n".join(out)
 
 
+_POWERSHELL_RE = re.compile(
+    r"^[ \t]*(?:PS [^\n>]*>[ \t]*)?(?:(?:Get|Set|Remove|New|Clear|Format|Invoke|Start|Stop|Write|Copy|Move|Test|Add)"
+    r"-[A-Z][A-Za-z]+\b|\$[A-Za-z_]\w*[ \t]*=[^=~]|\$env:\w+)",
+    re.MULTILINE,
+)
+
+
+def powershell_view(source: str) -> str | None:
+    """PowerShell escapes and continues lines with a backtick where POSIX shells use a backslash, and a
+    backslash is an ordinary character there (`"C:\\"` ends at the quote): for a PowerShell script, the same
+    text with `\\` turned into `/` (Windows accepts both), backticks into backslashes and `<# ... #>` comments
+    blanked, offsets kept. None for other scripts."""
+    if source.startswith("#!") or not _POWERSHELL_RE.search(source) or "$(" in source.replace("$($", ""):
+        return None
+    view = re.sub(r"<#.*?#>", lambda m: re.sub(r"[^\n]", " ", m.group()), source, flags=re.DOTALL)
+    return view.replace("\\", "/").replace("`", "\\")
+
+
 # ============================================================================================= the API
 
 
@@ -2057,6 +2075,9 @@ def script_dangers(source: str, *, console: bool | None = None, cwd: str | None 
         view = console_view(source)
         if view is not None:
             source = view
+    view = powershell_view(source)
+    if view is not None:
+        source = view
     scanner = _Scanner()
     interp = _Interp(scanner)
     interp.cwd = cwd

@@ -442,6 +442,25 @@ def test_analyze_markdown_console_block_lines_map_back():
     assert [(f.line, f.severity) for f in findings] == [(5, "high")]
 
 
+@pytest.mark.parametrize(
+    "language, code, severity",
+    [
+        ("powershell", "Remove-Item -Path C:\\Windows `\n  -Recurse -Force\n", "high"),
+        ("powershell", '$target = "C:\\"\nRemove-Item -Recurse -Force $target\nRemove-Item -Recurse -Force C:\\\n', "high"),
+        ("pwsh", "Get-ChildItem C:\\ -Recurse | Remove-Item -Force\n", "high"),
+        ("powershell", 'Remove-Item -Recurse -Force "$HOME\\.cache"\n', None),
+        ("powershell", "Get-ChildItem -Path $env:TEMP -Recurse | Remove-Item -Force -Recurse\n", None),
+        ("bat", "@echo off\nREM clean up\nrd /s /q C:\\\n", "high"),
+        ("cmd", 'rd /s /q "%USERPROFILE%"\n', "high"),
+        ("bat", "rd /s /q build\ndel /q *.obj\n", None),
+    ],
+)
+def test_windows_blocks(language, code, severity):
+    text = f"Run this:\n\n```{language}\n{code}```\n"
+    found = [f.severity for f in analyze_markdown(text).findings if f.rule == "CA102"]
+    assert found == ([severity] if severity else [])
+
+
 def test_script_dangers_is_what_python_strings_use():
     (danger,) = script_dangers("rm -rf *", cwd="~")
     assert danger.severity == "high" and "home folder" in danger.message

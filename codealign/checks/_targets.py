@@ -185,7 +185,7 @@ def classify_place(text: str) -> Place | None:
     elif text.startswith("\\\\"):
         return None  # UNC paths and device namespaces are CA103's business
     elif text.startswith("~"):
-        head, _, rest = text.partition("/")
+        head, rest = re.match(r"([^/\\]*)(.*)", text, re.DOTALL).groups()
         if MARKERS_RE.search(head):
             return None
         drive, base = head, "home"
