@@ -48,6 +48,7 @@ from .checks._targets import (
     narrow as narrow_severity,
     parent_path,
     place_if_empty,
+    places,
 )
 from .findings import Finding
 from .rulebook import rule_spec
@@ -459,7 +460,7 @@ class _Lexer:
         if nxt == "{":
             j = self._match_brace(i + 2)
             return self._braced(s[i + 2:j], i + 2, quoted), min(j + 1, n)
-        match = re.match(r"[A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!-]", s[i + 1:i + 200])
+        match = re.match(r"env:[A-Za-z_][A-Za-z0-9_]*|[A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!-]", s[i + 1:i + 200])
         if match:
             return Part("var", match.group(), quoted=quoted), i + 1 + match.end()
         return Part("lit", "$", quoted=quoted), i + 1
@@ -1204,6 +1205,10 @@ class _Interp:
     def lookup(self, name: str) -> list[str]:
         if name in self.vars:
             return self.vars[name]
+        if name.startswith("env:"):  # PowerShell's $env:USERPROFILE
+            known = places().environment
+            value = known.get(name[4:]) or known.get(name[4:].upper())
+            return [value] if value and value != CWD else [UNKNOWN]
         if name == "HOME":
             return ["~"]
         if name == "PWD":
@@ -2062,6 +2067,13 @@ def powershell_view(source: str) -> str | None:
     if source.startswith("#!") or not _POWERSHELL_RE.search(source) or "$(" in source.replace("$($", ""):
         return None
     view = re.sub(r"<#.*?#>", lambda m: re.sub(r"[^\n]", " ", m.group()), source, flags=re.DOTALL)
+    # `$target = "C:\\"` becomes the POSIX assignment `   target="C:/"` (same length)
+    view = re.sub(
+        r"^([ \t]*)\$([A-Za-z_]\w*)[ \t]*=[ \t]*(?=\S)",
+        lambda m: " " * (len(m.group()) - len(m.group(2)) - 1) + m.group(2) + "=",
+        view,
+        flags=re.MULTILINE,
+    )
     return view.replace("\\", "/").replace("`", "\\")
 
 

@@ -446,7 +446,8 @@ def test_analyze_markdown_console_block_lines_map_back():
     "language, code, severity",
     [
         ("powershell", "Remove-Item -Path C:\\Windows `\n  -Recurse -Force\n", "high"),
-        ("powershell", '$target = "C:\\"\nRemove-Item -Recurse -Force $target\nRemove-Item -Recurse -Force C:\\\n', "high"),
+        ("powershell", '$target = "C:\\"\nWrite-Host "Deleting $target"\nRemove-Item -Recurse -Force $target\n', "high"),
+        ("powershell", "$p = $env:USERPROFILE\nRemove-Item $p -Recurse -Force\n", "high"),
         ("pwsh", "Get-ChildItem C:\\ -Recurse | Remove-Item -Force\n", "high"),
         ("powershell", 'Remove-Item -Recurse -Force "$HOME\\.cache"\n', None),
         ("powershell", "Get-ChildItem -Path $env:TEMP -Recurse | Remove-Item -Force -Recurse\n", None),
