@@ -153,6 +153,8 @@ def test_ca101_aliases_and_method_forms():
     assert severities("import os.path, shutil\nshutil.rmtree(os.path.join('/', 'usr'))\n") == ["high"]
     assert severities("from pathlib import Path\np = Path.home()\np.rmdir()\n") == ["high"]
     assert severities("from pathlib import Path\nPath.unlink(Path('/boot'))\n") == ["high"]
+    assert severities("import shutil\nrm = shutil.rmtree\nrm('/etc')\n") == ["high"]
+    assert severities("import os\nrun = os.system\nrun('rm -rf ~')\n") == ["high"]
     # `.unlink()` on something that is not a path is not a deletion we can judge
     assert severities("class Link:\n    def unlink(self): ...\nLink().unlink()\n") == []
 

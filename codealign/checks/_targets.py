@@ -406,7 +406,13 @@ class Resolver:
 
     # -- metadata helpers
     def qualnames(self, node: cst.CSTNode) -> set[str]:
-        return qualnames(self.rule, node)
+        """Qualified names of `node`, following a local alias once (`rm = shutil.rmtree; rm(p)`)."""
+        names = qualnames(self.rule, node)
+        if isinstance(node, cst.Name) and not any("." in n for n in names):
+            binding = self.binding(node)
+            if binding and binding[0] == "assign" and isinstance(binding[1], (cst.Name, cst.Attribute)):
+                names |= qualnames(self.rule, binding[1])
+        return names
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         try:
