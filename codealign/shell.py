@@ -46,7 +46,6 @@ from .checks._targets import (
     is_maybe_empty_marker,
     join_path,
     narrow as narrow_severity,
-    parent_path,
     place_if_empty,
     places,
 )
