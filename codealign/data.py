@@ -317,7 +317,8 @@ def write_outputs(out: Path, sft: list[dict], preferences: list[dict], summary: 
 def build(options: BuildOptions) -> dict:
     records = load_prompts(options.prompts, "train")
     if options.limit is not None:
-        records = records[: options.limit]
+        # A deterministic mixed subset (by a stable hash of the id), not the file's first N of one category.
+        records = sorted(records, key=lambda r: stable_fraction(r["id"]))[: options.limit]
     out = Path(options.out)
     log = AppendLog(out / ".work" / f"samples-{_model_tag(options.model)}-k{options.samples}-t{options.max_new_tokens}.jsonl")
     generate_samples(records, options, log)
@@ -336,7 +337,7 @@ def add_parsers(subparsers) -> None:
     parser.add_argument("--demonstrations", type=Path, default=BuildOptions().demonstrations)
     parser.add_argument("--out", type=Path, default=project_datasets_dir(), help="where sft/ and preferences/ go")
     parser.add_argument("--samples", "-k", type=int, default=2, help="responses sampled per prompt (default 2)")
-    parser.add_argument("--limit", type=int, default=None, help="only the first N training prompts")
+    parser.add_argument("--limit", type=int, default=None, help="only N training prompts (a stable pseudo-random mix of categories)")
     parser.add_argument("--max-new-tokens", type=int, default=192)
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--temperature", type=float, default=0.8)
