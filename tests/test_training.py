@@ -1,0 +1,134 @@
+"""Every trainer end to end with the cpu-smoke preset on a tiny random model (real TRL, real LoRA)."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from codealign.cli import main
+from codealign.data import BuildOptions, build
+from codealign.jsonl import read_jsonl
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    root = tmp_path_factory.mktemp("train")
+    build(BuildOptions(model="tiny", out=root / "data", limit=16, samples=2, max_new_tokens=12, batch_size=8,
+                       progress=False))
+    prefs = root / "data" / "preferences"
+    # Guarantee a held-out split so the reward model's accuracy is measured.
+    train_pairs = read_jsonl(prefs / "train.jsonl")
+    assert len(train_pairs) >= 6
+    (prefs / "test.jsonl").write_text("".join(json.dumps(p) + "\n" for p in train_pairs[:4]))
+    return root
+
+
+def _train(workspace, stage, *extra):
+    args = ["train", stage, "--preset", "cpu-smoke", "--set", f"output_dir={workspace / 'run'}",
+            "--set", f"sft.dataset={workspace / 'data' / 'sft'}",
+            "--set", f"dpo.dataset={workspace / 'data' / 'preferences'}",
+            "--set", f"reward.dataset={workspace / 'data' / 'preferences'}",
+            "--set", f"{stage}.max_steps=2" if stage not in ("grpo", "rloo") else f"{stage}.max_steps=1", *extra]
+    assert main(args) == 0
+    info = json.loads((workspace / "run" / stage / "stage.json").read_text())
+    assert (workspace / "run" / stage / "model" / "config.json").exists()
+    return info
+
+
+def test_sft_then_reward_then_dpo_then_grpo_and_rloo(workspace):
+    from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification
+
+    sft = _train(workspace, "sft")
+    assert (workspace / "run" / "sft" / "adapter" / "adapter_config.json").exists()  # LoRA by default
+    assert sft["metrics"]["train_loss"] > 0
+
+    reward = _train(workspace, "reward")
+    assert reward["metrics"]["heldout_pairs"] == 4
+    assert 0.0 <= reward["metrics"]["heldout_accuracy"] <= 1.0
+    AutoModelForSequenceClassification.from_pretrained(workspace / "run" / "reward" / "model")
+
+    dpo = _train(workspace, "dpo")
+    assert dpo["init"] == str(workspace / "run" / "sft" / "model")  # DPO starts from the SFT model
+
+    for stage in ("grpo", "rloo"):
+        info = _train(workspace, stage)
+        assert info["init"] == str(workspace / "run" / "dpo" / "model")
+        samples = read_jsonl(workspace / "run" / stage / "completions.jsonl")
+        assert samples and {"prompt", "completion", "reward", "components", "critique"} <= set(samples[0])
+        assert "preference" in samples[0]["components"]  # the learned reward model took part
+        assert samples[0]["critique"].strip()
+
+    # export: a standalone folder that plain transformers loads and generates with
+    out = workspace / "exported"
+    assert main(["export", str(workspace / "run" / "dpo"), "--out", str(out)]) == 0
+    model = AutoModelForCausalLM.from_pretrained(out)
+    assert model.num_parameters() > 0 and not hasattr(model, "peft_config")
+
+
+def test_lora_checkpoint_export_merges_adapter(workspace):
+    from transformers import AutoModelForCausalLM
+
+    checkpoints = sorted((workspace / "run" / "sft" / "checkpoints").glob("checkpoint-*"))
+    if not checkpoints:
+        _train(workspace, "sft")
+        checkpoints = sorted((workspace / "run" / "sft" / "checkpoints").glob("checkpoint-*"))
+    out = workspace / "merged-from-checkpoint"
+    assert main(["export", str(checkpoints[-1]), "--out", str(out)]) == 0
+    assert not any(p.name.startswith("adapter") for p in out.iterdir())
+    AutoModelForCausalLM.from_pretrained(out)
+
+
+def test_killed_training_resumes_from_its_checkpoint(workspace):
+    run = workspace / "resume-run"
+    command = [sys.executable, "-m", "codealign", "train", "sft", "--preset", "cpu-smoke",
+               "--set", f"output_dir={run}", "--set", f"sft.dataset={workspace / 'data' / 'sft'}",
+               "--set", "sft.max_steps=6", "--set", "save_steps=2"]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    checkpoint = run / "sft" / "checkpoints" / "checkpoint-2"
+    deadline = time.time() + 300
+    while time.time() < deadline and process.poll() is None and not (checkpoint / "trainer_state.json").exists():
+        time.sleep(0.2)
+    time.sleep(0.5)  # let the checkpoint finish writing
+    if process.poll() is not None:
+        pytest.fail("training ended before it could be killed")
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert not (run / "sft" / "stage.json").exists()
+    resumed = subprocess.run(command + ["--resume"], env=env, capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert "resuming from" in resumed.stderr and "checkpoint-" in resumed.stderr
+    final = sorted((run / "sft" / "checkpoints").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))[-1]
+    assert json.loads((final / "trainer_state.json").read_text())["global_step"] == 6
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--set", "sft.learning_rat=1"], "unknown config key 'sft.learning_rat'"),
+        (["--set", "precision=bf16"], "bf16 needs a GPU"),
+        (["--preset", "nope"], "unknown preset 'nope'"),
+        (["--set", "sft.dataset=/nonexistent/data"], "no dataset file"),
+        (["--model", "/nonexistent/model"], "no local model folder"),
+        (["--model", "org/some-model"], "never downloads"),
+        (["--config", "/nonexistent.yaml"], "cannot read config"),
+    ],
+)
+def test_bad_configs_are_one_line_errors(tmp_path, args, message):
+    command = [sys.executable, "-m", "codealign", "train", "sft", "--set", f"output_dir={tmp_path}"]
+    if "--preset" not in args:
+        command += ["--preset", "cpu-smoke"]
+    result = subprocess.run(command + args, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert result.returncode == 2, result.stderr[-1500:]
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
