@@ -2,7 +2,7 @@
 
 Suites: the shipped test split (`datasets/prompts/test.jsonl`, prompts no training stage ever sees), any user
 JSONL (`--suite FILE`), and the functional suite (HumanEval + codealign's own tasks, run in the sandbox).
-Responses come from local models (batched generation, cached per model/suite/settings and resumable) or from
+Responses come from local models (batched generation, cached per model weights/settings/prompt, resumable) or from
 a file of pre-generated responses (`--responses FILE`), judged by the same checks the rewards use
 (`scoring.judge`: one implementation). Writes results.jsonl, summary.json, report.md and chart.png.
 """
@@ -49,24 +49,64 @@ def wilson_interval(successes: int, total: int, z: float = 1.96) -> tuple[float,
 
 # ----------------------------------------------------------------------------------------------- suites
 SUITE_FIELDS = ("id", "prompt", "category")
+LANGS = ("en", "zh")
+
+
+def _line_numbers(path: str | Path) -> list[int]:
+    """The line number of each record `read_jsonl` returns (it skips blank lines)."""
+    with Path(path).open(encoding="utf-8") as handle:
+        return [number for number, line in enumerate(handle, start=1) if line.strip()]
+
+
+def _check_common(path: str | Path, line: int, record: dict, *, need_id: bool = True) -> None:
+    """Checks shared by suites and response files; a failure is a one-line error naming the line."""
+    where = f"{path}:{line}"
+    if need_id or "id" in record:
+        ident = record.get("id")
+        if isinstance(ident, bool) or not isinstance(ident, (str, int)) or not str(ident).strip():
+            raise CodealignError(f"{where}: id must be a non-empty string or an integer")
+    if record["category"] not in CATEGORIES:
+        raise CodealignError(f"{where}: category must be one of {', '.join(CATEGORIES)}, got {record['category']!r}")
+    if not isinstance(record["prompt"], str) or not record["prompt"].strip():
+        raise CodealignError(f"{where}: prompt must be a non-empty string")
+    if record.get("lang") is not None and record["lang"] not in LANGS:
+        raise CodealignError(f"{where}: lang must be one of {', '.join(LANGS)}, got {record['lang']!r}")
+    tests = record.get("tests")
+    if tests is not None and not (isinstance(tests, str) or (isinstance(tests, list)
+                                                             and all(isinstance(t, str) for t in tests))):
+        raise CodealignError(f"{where}: tests must be Python test code (a string or a list of strings)")
+    entry = record.get("entry_point")
+    if entry is not None and not (isinstance(entry, str) and entry.isidentifier()):
+        raise CodealignError(f"{where}: entry_point must be a function name")
 
 
 def load_suite(path: str | Path) -> list[dict]:
-    """A prompt suite: JSONL with id, prompt, category, optional lang, tests, expected (other fields kept)."""
+    """A prompt suite: JSONL with id, prompt, category, optional lang, tests, expected (other fields kept).
+
+    Any malformed line is a one-line CodealignError naming the file and line number."""
     records = read_jsonl(path, required=SUITE_FIELDS)
-    seen = set()
-    for number, record in enumerate(records, start=1):
-        if record["category"] not in CATEGORIES:
-            raise CodealignError(
-                f"{path}: record {number} ({record['id']}): category must be one of {', '.join(CATEGORIES)}")
-        if not isinstance(record["prompt"], str) or not record["prompt"].strip():
-            raise CodealignError(f"{path}: record {number} ({record['id']}): prompt must be a non-empty string")
+    if not records:
+        raise CodealignError(f"{path}: the suite has no prompts")
+    seen: dict = {}
+    for line, record in zip(_line_numbers(path), records):
+        _check_common(path, line, record)
         if record["id"] in seen:
-            raise CodealignError(f"{path}: record {number}: duplicate id {record['id']!r}")
-        seen.add(record["id"])
-        record.setdefault("lang", _guess_lang(record["prompt"]))
+            raise CodealignError(f"{path}:{line}: duplicate id {record['id']!r} (first on line {seen[record['id']]})")
+        seen[record["id"]] = line
+        if record.get("lang") is None:
+            record["lang"] = _guess_lang(record["prompt"])
         record["suite"] = Path(path).stem
     return records
+
+
+def limit_records(records: list[dict], limit: int | None) -> list[dict]:
+    """A stable pseudo-random subset of `limit` records (by a hash of the id), in file order: a mix of
+    categories, unlike the first N lines of a file sorted by category (as the shipped test split is)."""
+    if limit is None or limit >= len(records):
+        return records
+    chosen = set(sorted(range(len(records)),
+                        key=lambda i: hashlib.sha256(str(records[i]["id"]).encode()).hexdigest())[:limit])
+    return [record for i, record in enumerate(records) if i in chosen]
 
 
 def _guess_lang(text: str) -> str:
@@ -107,33 +147,81 @@ class GenerationSettings:
 
 
 def _model_label(spec: str | None) -> str:
-    if spec in (None, "embedded", "smollm2"):
+    if spec is None or str(spec).strip().lower() in ("embedded", "smollm2"):
         return "embedded"
     return Path(spec).name or str(spec)
 
 
-def generate_responses(spec: str | None, records: list[dict], settings: GenerationSettings, cache_dir: Path) -> dict:
-    """{(id, sample): response}; cached per (model, suite records, settings), resumable after a crash."""
-    resolved = str(spec or "embedded")
-    digest = hashlib.sha256(json.dumps([resolved, settings.key()]).encode()).hexdigest()[:12]
-    log = AppendLog(cache_dir / f"{_model_label(spec)}-{digest}.jsonl")
+def model_labels(specs: list[str | None]) -> list[str]:
+    """One distinct label per model: the folder name, with #2, #3... when two models share a name (two
+    `checkpoint` folders, the same model twice), so that their results never merge in the summary."""
+    labels: list[str] = []
+    for spec in specs:
+        base = label = _model_label(spec)
+        number = 1
+        while label in labels:
+            number += 1
+            label = f"{base}#{number}"
+        labels.append(label)
+    return labels
+
+
+def model_fingerprint(spec: str | None) -> list:
+    """What identifies a model's weights for the cache: the resolved folder and the name, size and mtime of
+    each file in it (config, weights, tokenizer, adapter), so retraining into the same folder invalidates
+    the cached responses. The embedded model is identified by its GGUF file (no conversion needed)."""
+    from .models import CONVERSION_FORMAT, embedded_gguf, is_embedded, resolve_model  # noqa: PLC0415
+
+    if is_embedded(spec):
+        gguf = embedded_gguf()
+        stat = gguf.stat()
+        return ["embedded", CONVERSION_FORMAT, gguf.name, stat.st_size, stat.st_mtime_ns]
+    folder = resolve_model(spec)
+    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    return [str(folder), [[p.name, p.stat().st_size, p.stat().st_mtime_ns] for p in files]]
+
+
+def prompt_key(prompt: str) -> str:
+    """Cache key of one prompt: a hash of its text (a suite whose prompt changed under the same id regenerates)."""
+    return hashlib.sha256(prompt.encode("utf-8")).hexdigest()[:20]
+
+
+def cache_path(spec: str | None, settings: GenerationSettings, cache_dir: Path) -> Path:
+    digest = hashlib.sha256(json.dumps([model_fingerprint(spec), settings.key()]).encode()).hexdigest()[:12]
+    return Path(cache_dir) / f"{_model_label(spec)}-{digest}.jsonl"
+
+
+def generate_responses(spec: str | None, records: list[dict], settings: GenerationSettings,
+                       cache_dir: Path) -> list[list[str]]:
+    """The `settings.samples` responses to each record, in record order.
+
+    Cached in one log per (model weights, generation settings), keyed by prompt text, and resumable after a
+    crash: each finished batch is appended and fsynced, a torn last line is dropped on resume, and only the
+    prompts without a complete entry are generated."""
+    log = AppendLog(cache_path(spec, settings, cache_dir))
     done = log.keys()
-    todo = [r for r in records if r["id"] not in done]
+    todo: dict[str, str] = {}
+    for record in records:
+        key = prompt_key(record["prompt"])
+        if key not in done:
+            todo.setdefault(key, record["prompt"])
     if todo:
         from .models import generate, load_model  # noqa: PLC0415
 
         model, tokenizer = load_model(spec)
         print(f"codealign: generating {len(todo)} responses with {_model_label(spec)} "
               f"({len(records) - len(todo)} cached)", file=sys.stderr)
+        items = list(todo.items())
         step = settings.batch_size * 4
-        for start in range(0, len(todo), step):
-            batch = todo[start:start + step]
-            outputs = generate(model, tokenizer, [r["prompt"] for r in batch], max_new_tokens=settings.max_new_tokens,
-                               batch_size=settings.batch_size, temperature=settings.temperature,
-                               num_return_sequences=settings.samples, seed=settings.seed, progress=True)
-            log.append({"key": r["id"], "responses": out} for r, out in zip(batch, outputs))
-    by_id = {unit["key"]: unit["responses"] for unit in log}
-    return {(r["id"], i): by_id[r["id"]][i] for r in records for i in range(settings.samples)}
+        for start in range(0, len(items), step):
+            batch = items[start:start + step]
+            outputs = generate(model, tokenizer, [prompt for _, prompt in batch],
+                               max_new_tokens=settings.max_new_tokens, batch_size=settings.batch_size,
+                               temperature=settings.temperature, num_return_sequences=settings.samples,
+                               seed=settings.seed, progress=True)
+            log.append({"key": key, "responses": out} for (key, _), out in zip(batch, outputs))
+    by_key = {unit["key"]: unit["responses"] for unit in log}
+    return [by_key[prompt_key(r["prompt"])] for r in records]
 
 
 # ----------------------------------------------------------------------------------------------- judging
@@ -160,20 +248,28 @@ def judge_record(record: dict, response: str) -> dict:
         "score": round(float(verdict.score), 4),
         "findings": [f.to_dict() for f in verdict.findings],
     }
+    # Every record carries the test fields (None without tests), so a user field named "passed" never
+    # counts as a test outcome.
+    result["test_outcome"] = None
+    result["test_detail"] = None
+    result["passed"] = None
     task = record.get("task")
     if task is not None:
         from . import functional  # noqa: PLC0415
 
         outcome = functional.run_task(task, response)
-        result["test_outcome"] = outcome.status
-        result["passed"] = outcome.status == "passed"
     elif record.get("tests"):
         from .functional import extract_code  # noqa: PLC0415
         from .sandbox import run_untrusted  # noqa: PLC0415
 
-        outcome = run_untrusted(extract_code(response, None), record["tests"])
-        result["test_outcome"] = outcome.status
-        result["passed"] = outcome.status == "passed"
+        tests = record["tests"]
+        tests = "\n".join(tests) if isinstance(tests, list) else tests
+        outcome = run_untrusted(extract_code(response, None), tests, entry=record.get("entry_point"))
+    else:
+        return result
+    result["test_outcome"] = outcome.status
+    result["test_detail"] = outcome.detail[:500]
+    result["passed"] = outcome.status == "passed"
     return result
 
 
@@ -182,7 +278,7 @@ def _metric_counts(results: list[dict]) -> dict[str, tuple[int, int]]:
     gentle = [r for r in results if r["category"] in ("borderline", "benign") and r.get("suite") != "functional"]
     coded = [r for r in results if r["has_code"]]
     anti = [r for r in results if r["category"] == "antipattern"]
-    tested = [r for r in results if "passed" in r]
+    tested = [r for r in results if r.get("passed") is not None]
     safety = [r for r in results if r.get("suite") != "functional"]
     return {
         "refusal_rate": (sum(r["refusal"] == "full" for r in harmful), len(harmful)),
@@ -231,7 +327,11 @@ def render_report(summary: dict) -> str:
     models = list(summary)
     lines = ["# codealign bench report", ""]
     lines.append("Values: rate (hits/total, 95% Wilson interval). Deltas are against the first model, in points.")
-    for group in ["overall"] + [g for g in summary[models[0]] if g != "overall"]:
+    # Every group any model has (a model judged on other prompts may have a language the first lacks).
+    groups = list(dict.fromkeys(group for model in models for group in summary[model]))
+    for group in sorted(groups, key=lambda g: (g != "overall", not g.startswith("category:"), groups.index(g))):
+        if not any(summary[model].get(group) for model in models):
+            continue
         lines += ["", f"## {group}", "", "| metric | " + " | ".join(models) + " |",
                   "|---|" + "---|" * len(models)]
         for metric, *_ in METRICS:
@@ -288,35 +388,62 @@ class BenchOptions:
     settings: GenerationSettings = field(default_factory=GenerationSettings)
 
 
+def load_responses(path: str | Path) -> list[dict]:
+    """Pre-generated responses: JSONL with prompt, category, response, optional id, model, lang, tests,
+    entry_point (other fields kept). A malformed line is a one-line CodealignError naming the line."""
+    rows = read_jsonl(path, required=("prompt", "category", "response"))
+    if not rows:
+        raise CodealignError(f"{path}: the file has no responses")
+    seen: dict = {}
+    for number, (line, row) in enumerate(zip(_line_numbers(path), rows), start=1):
+        _check_common(path, line, row, need_id=False)
+        if not isinstance(row["response"], str):
+            raise CodealignError(f"{path}:{line}: response must be a string")
+        if not isinstance(row.get("model", "responses"), str) or not row.get("model", "responses").strip():
+            raise CodealignError(f"{path}:{line}: model must be a non-empty string")
+        row.setdefault("id", f"response-{number}")
+        row.setdefault("model", "responses")
+        pair = (row["model"], row["id"])
+        if pair in seen:
+            raise CodealignError(f"{path}:{line}: duplicate id {row['id']!r} for model {row['model']!r} "
+                                 f"(first on line {seen[pair]})")
+        seen[pair] = line
+        if row.get("lang") is None:
+            row["lang"] = _guess_lang(row["prompt"])
+        row.setdefault("suite", Path(path).stem)
+    return rows
+
+
 def run_bench(options: BenchOptions) -> dict:
+    if options.limit is not None and options.limit < 1:
+        raise CodealignError(f"--limit must be at least 1, got {options.limit}")
+    if options.humaneval_limit is not None and options.humaneval_limit < 0:
+        raise CodealignError(f"--humaneval-limit must be at least 0, got {options.humaneval_limit}")
+    if options.responses is not None and options.models:
+        raise CodealignError("--responses judges pre-generated responses: it takes no --model")
     out = Path(options.out)
-    out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     results: list[dict] = []
     if options.responses is not None:
-        rows = read_jsonl(options.responses, required=("prompt", "category", "response"))
-        for number, row in enumerate(rows, start=1):
-            if row["category"] not in CATEGORIES:
-                raise CodealignError(f"{options.responses}: record {number}: category must be one of "
-                                     f"{', '.join(CATEGORIES)}")
-            record = {"id": row.get("id", f"response-{number}"), "lang": row.get("lang") or _guess_lang(row["prompt"]),
-                      "suite": Path(options.responses).stem, **row}
-            model = row.get("model", "responses")
-            results.append({**{k: v for k, v in record.items() if k != "task"}, "model": model, "sample": 0,
-                            **judge_record(record, row["response"])})
+        rows = load_responses(options.responses)
+        out.mkdir(parents=True, exist_ok=True)
+        for row in rows:
+            results.append({**row, "sample": 0, **judge_record(row, row["response"])})
     else:
         records = []
         for suite in options.suites or [default_suite_path()]:
-            records += load_suite(suite)[: options.limit] if options.limit else load_suite(suite)
+            records += limit_records(load_suite(suite), options.limit)
         if options.functional:
             records += functional_records(options.humaneval_limit)
-        for spec in options.models or [None]:
+        if not records:
+            raise CodealignError("nothing to benchmark: no suite prompts and no functional tasks")
+        out.mkdir(parents=True, exist_ok=True)
+        specs = options.models or [None]
+        for spec, label in zip(specs, model_labels(specs)):
             responses = generate_responses(spec, records, options.settings, out / "cache")
-            label = _model_label(spec)
-            for record in records:
-                for sample in range(options.settings.samples):
-                    response = responses[(record["id"], sample)]
-                    kept = {k: v for k, v in record.items() if k != "task"}
+            for record, samples in zip(records, responses):
+                kept = {k: v for k, v in record.items() if k != "task"}
+                for sample, response in enumerate(samples[: options.settings.samples]):
                     results.append({**kept, "model": label, "sample": sample, "response": response,
                                     **judge_record(record, response)})
     summary = summarize(results)
@@ -332,18 +459,26 @@ def run_bench(options: BenchOptions) -> dict:
 
 
 def add_parsers(subparsers) -> None:
-    parser = subparsers.add_parser("bench", help="benchmark models on safety and usefulness")
+    parser = subparsers.add_parser(
+        "bench", help="benchmark models on safety and usefulness",
+        description="Generate responses to a prompt suite with one or more local models (or judge "
+                    "pre-generated ones), judge them and write results.jsonl, summary.json, report.md, chart.png.")
     parser.add_argument("--model", dest="models", action="append", default=[],
-                        help="a local model folder or 'embedded' (repeat for several models; default embedded)")
+                        help="a local model folder, 'embedded' or 'tiny' (repeat for several models, compared "
+                             "side by side with deltas against the first; default embedded)")
     parser.add_argument("--responses", type=Path, default=None,
-                        help="judge pre-generated responses (JSONL: prompt, category, response[, model, lang, tests])")
+                        help="judge pre-generated responses instead of generating (JSONL: prompt, category, "
+                             "response[, id, model, lang, tests, entry_point]); loads no model")
     parser.add_argument("--suite", dest="suites", action="append", type=Path, default=[],
-                        help="a prompt suite JSONL (default: the shipped test split)")
+                        help="a prompt suite JSONL: id, prompt, category[, lang, tests, entry_point, expected] "
+                             "(repeatable; default: the shipped test split)")
     parser.add_argument("--no-functional", dest="functional", action="store_false",
-                        help="skip the functional suite (HumanEval + own tasks)")
+                        help="skip the functional suite (HumanEval + codealign's own tasks)")
     parser.add_argument("--humaneval-limit", type=int, default=None, help="only the first N HumanEval problems")
-    parser.add_argument("--limit", type=int, default=None, help="only the first N prompts of each suite")
-    parser.add_argument("--out", type=Path, default=Path("bench-out"))
+    parser.add_argument("--limit", type=int, default=None,
+                        help="only N prompts of each suite: a stable pseudo-random mix of categories")
+    parser.add_argument("--out", type=Path, default=Path("bench-out"),
+                        help="output folder (default bench-out); generations are cached in OUT/cache")
     parser.add_argument("--max-new-tokens", type=int, default=256)
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default)")
@@ -353,11 +488,18 @@ def add_parsers(subparsers) -> None:
 
 
 def _run(args) -> int:
+    for flag, value in (("--max-new-tokens", args.max_new_tokens), ("--batch-size", args.batch_size),
+                        ("--samples", args.samples)):
+        if value < 1:
+            raise CodealignError(f"{flag} must be at least 1, got {value}")
+    if args.temperature < 0:
+        raise CodealignError(f"--temperature must be >= 0, got {args.temperature}")
     if args.samples > 1 and args.temperature == 0:
         raise CodealignError("--samples > 1 needs --temperature > 0 (greedy decoding gives one answer)")
     options = BenchOptions(
-        models=[None if m == "embedded" else m for m in args.models], responses=args.responses, suites=args.suites,
-        functional=args.functional, humaneval_limit=args.humaneval_limit, limit=args.limit, out=args.out,
+        models=[None if m.strip().lower() in ("embedded", "smollm2") else m for m in args.models],
+        responses=args.responses, suites=args.suites, functional=args.functional,
+        humaneval_limit=args.humaneval_limit, limit=args.limit, out=args.out,
         settings=GenerationSettings(max_new_tokens=args.max_new_tokens, batch_size=args.batch_size,
                                     temperature=args.temperature, samples=args.samples, seed=args.seed),
     )
