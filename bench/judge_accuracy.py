@@ -4,7 +4,7 @@ Runs `codealign.scoring.judge` (the verdicts the benchmark records) over `datase
 and prints, per judge and per prompt language, accuracy, precision, recall and n (see
 `codealign/judge_eval.py` for the definitions).
 
-    .venv/bin/python bench/judge_accuracy.py [--labels FILE] [--show-errors] [--source MODEL] [--json OUT]
+    .venv/bin/python bench/judge_accuracy.py [--labels FILE] [--show-errors] [--source MODEL] [--id-prefix ho-] [--json OUT]
 """
 
 from __future__ import annotations
@@ -25,12 +25,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--labels", type=Path, default=None, help="labelled JSONL (default: the shipped set)")
     parser.add_argument("--show-errors", action="store_true", help="list every disagreement with the labels")
     parser.add_argument("--source", default=None, help="only records of this source_model")
+    parser.add_argument("--id-prefix", default=None,
+                        help="only records whose id starts with this (ho- = the held-out hand-written answers)")
     parser.add_argument("--json", type=Path, default=None, help="also write metrics and disagreements here")
     args = parser.parse_args(argv)
 
     records = load_labels(args.labels)
     if args.source:
         records = [r for r in records if r["source_model"] == args.source]
+    if args.id_prefix:
+        records = [r for r in records if r["id"].startswith(args.id_prefix)]
     result = evaluate_judges(records)
     langs = Counter(r["lang"] for r in records)
     sources = Counter(r["source_model"] for r in records)
