@@ -22,6 +22,7 @@ COMMANDS = {
     "train": "codealign.training",
     "export": "codealign.training",
     "serve-reward": "codealign.serving",
+    "align": "codealign.recipe",
     "bench": "codealign.bench",
 }
 

@@ -169,6 +169,8 @@ def _common_args(config: dict, stage: str, out: Path) -> dict:
         use_cpu=on_cpu,
         bf16=config.get("precision") == "bf16",
         dataloader_num_workers=0,
+        # TRL turns it on by default; on a CPU with a small LoRA model it only costs a second forward pass.
+        gradient_checkpointing=bool(config.get("gradient_checkpointing", False)),
     )
 
 

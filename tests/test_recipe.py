@@ -1,0 +1,82 @@
+"""`codealign align` end to end on a tiny random model: every step runs, a rerun skips, a change reruns
+from the changed step on, and a crashed step resumes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from codealign import recipe
+from codealign.cli import main
+from codealign.training import load_config
+
+pytestmark = pytest.mark.filterwarnings("ignore")
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("align") / "run"
+    code = main(["align", "--preset", "cpu-smoke", "--output-dir", str(out)])
+    assert code == 0
+    return out
+
+
+def _config(out, *overrides):
+    return load_config("cpu-smoke", None, [f"output_dir={out}", *overrides])
+
+
+def test_every_step_produces_its_output(smoke_run, capsys):
+    for stage in ("sft", "reward", "dpo", "grpo"):
+        stage_info = json.loads((smoke_run / stage / "stage.json").read_text())
+        assert stage_info["stage"] == stage
+        assert (smoke_run / stage / "model" / "config.json").exists()
+    assert (smoke_run / "grpo" / "completions.jsonl").exists()
+    assert (smoke_run / "aligned" / "model.safetensors").exists()
+    summary = json.loads((smoke_run / "bench" / "summary.json").read_text())
+    assert set(summary) == {"tiny", "aligned"}
+    assert "insecure_code_rate" in summary["aligned"]["overall"]
+    assert "pass_at_1" in summary["aligned"]["overall"]
+    timings = json.loads((smoke_run / "timings.json").read_text())
+    assert set(timings) == {"sft", "reward", "dpo", "grpo", "export", "bench"}
+
+
+def test_rerun_skips_everything_and_prints_the_table(smoke_run, capsys):
+    assert main(["align", "--preset", "cpu-smoke", "--output-dir", str(smoke_run)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.count("up to date") == 6
+    assert "| insecure_code_rate |" in captured.out and "| metric | tiny | aligned |" in captured.out
+
+
+def test_a_changed_stage_reruns_from_there_on(smoke_run):
+    steps = recipe.plan(_config(smoke_run, "dpo.beta=0.3"))
+    assert [s.status for s in steps] == ["up to date", "up to date", "run", "run", "run", "run"]
+    steps = recipe.plan(_config(smoke_run, "align.rl=none"))
+    assert [s.name for s in steps] == ["sft", "reward", "dpo", "export", "bench"]
+    assert [s.status for s in steps][:3] == ["up to date"] * 3
+
+
+def test_a_crashed_stage_resumes(smoke_run):
+    config = _config(smoke_run)
+    dpo = next(s for s in recipe.plan(config) if s.name == "dpo")
+    (smoke_run / "dpo" / recipe.FINGERPRINT).rename(smoke_run / "dpo" / recipe.PENDING)
+    try:
+        statuses = {s.name: s.status for s in recipe.plan(config)}
+        assert statuses == {"sft": "up to date", "reward": "up to date", "dpo": "resume", "grpo": "run",
+                            "export": "run", "bench": "run"}
+    finally:
+        (smoke_run / "dpo" / recipe.PENDING).rename(smoke_run / "dpo" / recipe.FINGERPRINT)
+    assert dpo.status == "up to date"
+
+
+def test_dry_run_loads_nothing(tmp_path, capsys):
+    assert main(["align", "--preset", "cpu-smoke", "--output-dir", str(tmp_path / "r"), "--dry-run"]) == 0
+    assert "sft      run" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
+def test_bad_input_is_one_line(tmp_path, capsys):
+    assert main(["align", "--preset", "cpu-smoke", "--set", "align.rl=ppo", "--dry-run"]) == 2
+    assert capsys.readouterr().err.strip() == "codealign: error: align.rl must be none, grpo or rloo, got 'ppo'"
+    assert main(["align", "--model", str(tmp_path / "nowhere"), "--dry-run"]) == 2
+    assert "does not exist" in capsys.readouterr().err
