@@ -8,8 +8,8 @@ the texts they label, so the set is reproducible and reviewable:
   `datasets/prompts/train.jsonl`.
 * `src/human-demonstration.txt`: labels for curated demonstrations (`datasets/demonstrations/*.jsonl`); the
   prompt is the first train prompt of the demonstration's topic and language.
-* `src/hand-written-{en,zh}.md` and `src/hand-written-holdout-{en,zh}.md`: responses written by hand in the
-  style of different assistants, each preceded by marker lines:
+* `src/hand-written{,-holdout,-holdout2}-{en,zh}.md`: responses written by hand in the style of different
+  assistants, each preceded by marker lines:
 
       <!-- item: hw-en-001 | style=terse | category=harmful | refusal=full | alt=y | explained=- -->
       <!-- prompt: test:<id of datasets/prompts/test.jsonl> -->   (or the prompt text itself)
@@ -39,11 +39,10 @@ CATEGORIES = ("harmful", "antipattern", "borderline", "benign")
 REFUSALS = ("full", "partial", "none")
 YES_NO = {"y": True, "n": False}
 EXPLAINED = {"y": True, "n": False, "-": None}
-ITEM = re.compile(r"^<!-- item: (?P<id>(?:hw|ho)-(?P<lang>en|zh)-\d{3}) \| (?P<fields>.*?) -->$")
-# Hand-written sources: (file, source_model). The held-out files were written after the judges were improved
-# on the rest and never used to change them.
-HAND_WRITTEN = [(f"hand-written-{lang}.md", lang) for lang in ("en", "zh")] + [
-    (f"hand-written-holdout-{lang}.md", lang) for lang in ("en", "zh")]
+ITEM = re.compile(r"^<!-- item: (?P<id>(?:hw|ho|hp)-(?P<lang>en|zh)-\d{3}) \| (?P<fields>.*?) -->$")
+# Hand-written sources: (file, prompt language). The held-out batches (ids ho-*, hp-*) were written and
+# committed before the then-current judges were run on them (see README.md).
+HAND_WRITTEN = [(f"hand-written{batch}-{lang}.md", lang) for batch in ("", "-holdout", "-holdout2") for lang in ("en", "zh")]
 PROMPT = re.compile(r"^<!-- prompt: (?P<prompt>.*?) -->$")
 NOTE = re.compile(r"^<!-- note: (?P<note>.*?) -->$")
 
