@@ -109,9 +109,16 @@ def _judgement_summary(judgement) -> dict:
 
 
 def _model_tag(model: str | None) -> str:
-    name = "embedded" if model in (None, "embedded", "smollm2") else Path(model).resolve().name
-    digest = hashlib.sha256(str(model).encode()).hexdigest()[:8]
-    return f"{name}-{digest}"
+    if model in (None, "embedded", "smollm2"):
+        return "embedded"  # however it is named, so `--model embedded` reuses the shipped samples log
+    folder = Path(model).resolve()
+    return f"{folder.name}-{hashlib.sha256(str(folder).encode()).hexdigest()[:8]}"
+
+
+def samples_log_name(options: "BuildOptions") -> str:
+    """Samples of one model and sampling setting share a log; any change starts another (never mixes them)."""
+    return (f"samples-{_model_tag(options.model)}-k{options.samples}-t{options.max_new_tokens}"
+            f"-T{options.temperature:g}-s{options.seed}.jsonl")
 
 
 def generate_samples(records: list[dict], options: BuildOptions, log: AppendLog) -> None:
@@ -320,7 +327,7 @@ def build(options: BuildOptions) -> dict:
         # A deterministic mixed subset (by a stable hash of the id), not the file's first N of one category.
         records = sorted(records, key=lambda r: stable_fraction(r["id"]))[: options.limit]
     out = Path(options.out)
-    log = AppendLog(out / ".work" / f"samples-{_model_tag(options.model)}-k{options.samples}-t{options.max_new_tokens}.jsonl")
+    log = AppendLog(out / ".work" / samples_log_name(options))
     generate_samples(records, options, log)
     samples = {unit["key"]: unit for unit in log}
     sft, preferences, summary = build_records(records, samples, options)
@@ -334,14 +341,15 @@ def add_parsers(subparsers) -> None:
     parser = data_sub.add_parser("build", help="sample, critique and revise responses to the training prompts")
     parser.add_argument("--model", default=None, help="policy model: a local folder or 'embedded' (default)")
     parser.add_argument("--prompts", type=Path, default=BuildOptions().prompts, help="prompt dataset folder or JSONL")
-    parser.add_argument("--demonstrations", type=Path, default=BuildOptions().demonstrations)
+    parser.add_argument("--demonstrations", type=Path, default=BuildOptions().demonstrations,
+                        help="curated demonstrations folder (the default revisions)")
     parser.add_argument("--out", type=Path, default=project_datasets_dir(), help="where sft/ and preferences/ go")
     parser.add_argument("--samples", "-k", type=int, default=2, help="responses sampled per prompt (default 2)")
     parser.add_argument("--limit", type=int, default=None, help="only N training prompts (a stable pseudo-random mix of categories)")
-    parser.add_argument("--max-new-tokens", type=int, default=192)
-    parser.add_argument("--batch-size", type=int, default=8)
-    parser.add_argument("--temperature", type=float, default=0.8)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-new-tokens", type=int, default=192, help="tokens per sampled response (default 192)")
+    parser.add_argument("--batch-size", type=int, default=8, help="generation batch size (default 8)")
+    parser.add_argument("--temperature", type=float, default=0.8, help="sampling temperature (default 0.8)")
+    parser.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
     parser.add_argument("--reviser", default=None, help="a stronger local model that writes the revisions")
     parser.set_defaults(handler=_run_build)
 

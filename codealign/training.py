@@ -8,7 +8,6 @@ the resumable trainer checkpoints and `<stage>/stage.json` what was trained from
 
 from __future__ import annotations
 
-import copy
 import json
 import shutil
 import sys
@@ -78,7 +77,9 @@ def load_config(preset: str | None = None, config_path: str | Path | None = None
         if not path.exists():
             raise CodealignError(f"unknown preset {name!r} (available: {', '.join(available_presets())})")
         config = _read_yaml(path)
-    config = copy.deepcopy(config)
+    # A JSON round trip, not deepcopy: YAML aliases (`rloo: *rl`) must become independent sections, so that
+    # `--set grpo.max_steps=5` does not change rloo too.
+    config = json.loads(json.dumps(config, default=str))
     for assignment in overrides:
         _apply_override(config, assignment)
     _check_keys(config, _read_yaml(PRESETS_DIR / f"{_SCHEMA_PRESET}.yaml"))
@@ -318,8 +319,11 @@ def train_reward(config: dict, resume: bool = False) -> dict:
     trainer = RewardTrainer(model=model, args=args, train_dataset=Dataset.from_list(rows), processing_class=tokenizer)
     metrics = _train(trainer, out, resume)
     target = _save_stage(trainer, tokenizer, out, "reward", backbone, config, metrics)
-    heldout = _records(config["reward"]["dataset"], "test", ("prompt", "chosen", "rejected")) if _data_path(
-        config["reward"]["dataset"], "test").exists() else []
+    try:
+        heldout = _records(config["reward"]["dataset"], "test", ("prompt", "chosen", "rejected"))
+    except CodealignError:
+        heldout = []  # no held-out split next to the training file: nothing to measure
+        print("codealign: no held-out preference split (test.jsonl): reward accuracy not measured", file=sys.stderr)
     metrics["heldout_accuracy"], metrics["heldout_pairs"] = reward_accuracy(target, heldout)
     (out / "stage.json").write_text(json.dumps(
         {**json.loads((out / "stage.json").read_text()), "metrics": metrics}, indent=2, default=str))
