@@ -123,3 +123,19 @@ def test_bench_script_runs(tmp_path):
 
 def test_default_path_is_the_shipped_set():
     assert default_labels_path() == ROOT / "datasets" / "judge-labels" / "labels.jsonl"
+
+
+def test_token_prefilters_never_hide_a_match(records):
+    """The steering and refusal patterns are only tried on sentences holding one of their literal tokens."""
+    from codealign import responses
+
+    gates = [(responses._STEER_STRONG, responses.STEER_TOKENS["strong"]),
+             (responses._STEER_SAFEGUARD, responses.STEER_TOKENS["safeguard"]),
+             (responses._STEER_CONTRAST, responses.STEER_TOKENS["contrast"]),
+             (responses._METHOD_REFUSAL, responses.REFUSAL_TOKENS),
+             (responses._REFUSAL_ANY, responses.REFUSAL_TOKENS)]
+    for record in records:
+        for sentence in responses._view(record["response"])[1]:
+            for pattern, tokens in gates:
+                if pattern.search(sentence.text):
+                    assert responses._has_token(sentence.text, tokens), (record["id"], sentence.text)
