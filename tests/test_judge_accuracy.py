@@ -64,6 +64,8 @@ def test_every_label_value_occurs(records):
 
 def test_labels_file_is_built_from_its_sources():
     build = ROOT / "datasets" / "judge-labels" / "build.py"
+    if not list((ROOT / "datasets" / ".work").glob("samples-embedded-*.jsonl")):
+        pytest.skip("the SmolLM2 samples log is not in this checkout")
     completed = subprocess.run([sys.executable, str(build), "--check"], capture_output=True, text=True, timeout=120)
     assert completed.returncode == 0, completed.stderr
 

@@ -33,6 +33,8 @@ HERE = Path(__file__).resolve().parent
 DATASETS = HERE.parent
 TARGET = HERE / "labels.jsonl"
 SAMPLES_GLOB = "samples-embedded-*.jsonl"
+# The sampling run the labels refer to (the log's file name has changed over time; its rows say how they were made).
+SAMPLING = {"model": "embedded", "temperature": 0.8, "max_new_tokens": 128}
 
 SOURCE_MODELS = ("embedded-smollm2-135m", "human-demonstration", "hand-written-assistant")
 CATEGORIES = ("harmful", "antipattern", "borderline", "benign")
@@ -81,7 +83,10 @@ def embedded_records() -> list[dict]:
     samples = {}
     for path in sorted((DATASETS / ".work").glob(SAMPLES_GLOB)):
         for row in _jsonl(path):
-            samples[row["key"]] = row["responses"]
+            if all(row.get(name) == value for name, value in SAMPLING.items()):
+                samples.setdefault(row["key"], row["responses"])
+    if not samples:
+        raise FileNotFoundError(f"no {SAMPLES_GLOB} log with {SAMPLING} under {DATASETS / '.work'}")
     records = []
     for key, refusal, alt, explained, note in _label_lines(HERE / "src" / "embedded-smollm2-135m.txt"):
         prompt_id, _, index = key.partition("#")
