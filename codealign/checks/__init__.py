@@ -15,6 +15,7 @@ from functools import cache
 from typing import ClassVar
 
 import libcst as cst
+from libcst._metadata_dependent import LazyValue
 from libcst.metadata import (
     MetadataWrapper,
     ParentNodeProvider,
@@ -42,6 +43,9 @@ class RuleContext:
     source: str
 
 
+_UNDEFINED = object()
+
+
 class CodeRule(cst.BatchableCSTVisitor):
     CODE: ClassVar[str] = ""
     VALID: ClassVar[tuple[str, ...]] = ()
@@ -51,7 +55,9 @@ class CodeRule(cst.BatchableCSTVisitor):
     # when no selected rule is triggered, the module is not even parsed by libcst (metadata is the expensive
     # part of a review or a reward). Rules whose APIs are data override `triggers()`.
     TRIGGERS: ClassVar[tuple[str, ...]] = ()
-    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
+    # The metadata a rule may ask for with `get_metadata`. Nothing is computed before the traversal: each
+    # provider runs the first time a rule asks for it (positions usually only for a finding), once per module.
+    METADATA_DEPENDENCIES = (PositionProvider,)
 
     _registry: ClassVar[dict[str, type["CodeRule"]]] = {}
 
@@ -89,6 +95,21 @@ class CodeRule(cst.BatchableCSTVisitor):
         if patterns is None:
             patterns = _TRIGGER_PATTERNS[cls] = tuple(re.compile(t, re.MULTILINE) for t in cls.triggers())
         return all(pattern.search(source) for pattern in patterns)
+
+    def get_metadata(self, key, node, default=_UNDEFINED):
+        """Like libcst's, but a provider is computed on first use (for the whole module, then cached)."""
+        table = self.metadata.get(key)
+        if table is None:
+            if key not in self.get_inherited_dependencies():
+                raise KeyError(f"{key.__name__} is not declared in {type(self).__name__}.METADATA_DEPENDENCIES")
+            source = getattr(self, "_metadata_source", None)
+            if source is None:
+                raise KeyError(f"{key.__name__}: the rule is not running on a module")
+            table = self.metadata[key] = source.table(key)
+        value = table.get(node, default) if default is not _UNDEFINED else table[node]
+        if isinstance(value, LazyValue):
+            value = value()
+        return value
 
     @classmethod
     def spec(cls) -> RuleSpec:
@@ -159,5 +180,63 @@ def run_code_rules(context: RuleContext, codes: set[str] | None = None) -> list[
     if not rules:
         return []
     module = cst.parse_module(context.source)
-    MetadataWrapper(module, unsafe_skip_copy=True).visit_batched(rules)
+    metadata = ModuleMetadata(module)
+    for rule in rules:
+        rule._metadata_source = metadata
+    cst.visit_batched(module, rules)
     return [finding for rule in rules for finding in rule.findings]
+
+
+class ModuleMetadata:
+    """The metadata tables of one module, each computed the first time a rule asks for it.
+
+    Parents come from one walk over the tree (libcst's ParentNodeProvider is a full visitor pass, several
+    times slower), qualified names are computed per node from the scopes when asked (QualifiedNameProvider
+    would compute them for every node of the module), everything else comes from libcst's providers.
+    """
+
+    def __init__(self, module: cst.Module) -> None:
+        self.module = module
+        self.wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        self.tables: dict = {}
+
+    def table(self, key):
+        table = self.tables.get(key)
+        if table is None:
+            if key is ParentNodeProvider:
+                table = _parents(self.module)
+            elif key is QualifiedNameProvider:
+                table = _QualifiedNames(self.table(ScopeProvider))
+            else:
+                table = self.wrapper.resolve(key)
+            self.tables[key] = table
+        return table
+
+
+def _parents(module: cst.Module) -> dict:
+    parents: dict = {}
+    stack = [module]
+    while stack:
+        node = stack.pop()
+        for child in node.children:
+            parents[child] = node
+            stack.append(child)
+    return parents
+
+
+class _QualifiedNames:
+    """QualifiedNameProvider's answers, computed per node on demand (what its lazy values compute)."""
+
+    def __init__(self, scopes) -> None:
+        self.scopes = scopes
+        self.cache: dict = {}
+
+    def __getitem__(self, node):
+        names = self.cache.get(node)
+        if names is None:
+            scope = self.scopes.get(node)
+            names = self.cache[node] = scope.get_qualified_names_for(node) if scope else set()
+        return names
+
+    def get(self, node, default=None):
+        return self[node]

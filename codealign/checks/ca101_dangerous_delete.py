@@ -1,7 +1,7 @@
 import libcst as cst
 
 from . import CodeRule, Invalid, RuleContext, any_name
-from ._targets import Resolver, argument, classify_place, options
+from ._targets import RESOLVER_METADATA, Resolver, argument, classify_place, options
 
 
 class DangerousDelete(CodeRule):
@@ -50,6 +50,7 @@ class DangerousDelete(CodeRule):
     """
 
     CODE = "CA101"
+    METADATA_DEPENDENCIES = RESOLVER_METADATA
 
     @classmethod
     def triggers(cls):

@@ -1,7 +1,7 @@
 import libcst as cst
 
 from . import CodeRule, Invalid, RuleContext, any_name
-from ._targets import CWD, UNKNOWN, Choice, Resolver, Seq, Text, argument, call_args, options
+from ._targets import CWD, RESOLVER_METADATA, UNKNOWN, Choice, Resolver, Seq, Text, argument, call_args, options
 
 
 class DestructiveShellCommand(CodeRule):
@@ -41,6 +41,7 @@ class DestructiveShellCommand(CodeRule):
     """
 
     CODE = "CA102"
+    METADATA_DEPENDENCIES = RESOLVER_METADATA
 
     @classmethod
     def triggers(cls):

@@ -1,7 +1,7 @@
 import libcst as cst
 
 from . import CodeRule, Invalid, RuleContext, any_name
-from ._targets import Resolver, Text, argument, options, walk
+from ._targets import RESOLVER_METADATA, Resolver, Text, argument, options, walk
 
 
 class RawDeviceWrite(CodeRule):
@@ -37,6 +37,7 @@ class RawDeviceWrite(CodeRule):
     """
 
     CODE = "CA103"
+    METADATA_DEPENDENCIES = RESOLVER_METADATA
 
     @classmethod
     def triggers(cls):

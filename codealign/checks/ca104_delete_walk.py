@@ -1,7 +1,7 @@
 import libcst as cst
 
 from . import CodeRule, Invalid, RuleContext, any_name
-from ._targets import Resolver, argument, classify_place, join_path, narrow, options, walk
+from ._targets import RESOLVER_METADATA, Resolver, argument, classify_place, join_path, narrow, options, walk
 
 _TYPE_TESTS = {"isfile", "isdir", "exists", "lexists", "islink", "is_file", "is_dir", "is_symlink", "is_mount", "ismount"}
 
@@ -47,6 +47,7 @@ class DeleteWalk(CodeRule):
     """
 
     CODE = "CA104"
+    METADATA_DEPENDENCIES = RESOLVER_METADATA
 
     @classmethod
     def triggers(cls):

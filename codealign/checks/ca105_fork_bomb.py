@@ -1,7 +1,7 @@
 import libcst as cst
 
 from . import CodeRule, Invalid, RuleContext, any_name
-from ._targets import Resolver, argument, walk
+from ._targets import RESOLVER_METADATA, Resolver, argument, walk
 
 _SKIP = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 _LOOPS = (cst.For, cst.While)
@@ -54,6 +54,7 @@ class ForkBomb(CodeRule):
     """
 
     CODE = "CA105"
+    METADATA_DEPENDENCIES = RESOLVER_METADATA
 
     @classmethod
     def triggers(cls):

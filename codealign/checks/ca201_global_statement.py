@@ -1,11 +1,9 @@
 from __future__ import annotations
 
 import libcst as cst
-from libcst.metadata import ParentNodeProvider, PositionProvider
+from libcst.metadata import PositionProvider
 
 from . import CodeRule, Invalid
-
-_SCOPE_NODES = (cst.FunctionDef, cst.ClassDef, cst.Module)
 
 
 def _target_names(target: cst.BaseExpression):
@@ -179,11 +177,23 @@ class GlobalStatement(CodeRule):
     def __init__(self, context) -> None:
         super().__init__(context)
         self._bindings: dict[cst.CSTNode, dict[str, list[cst.CSTNode]]] = {}
+        self._owners: list[cst.FunctionDef | cst.ClassDef] = []  # the enclosing definitions, innermost last
 
-    def _owner(self, node: cst.CSTNode) -> cst.CSTNode:
-        while not isinstance(node, _SCOPE_NODES):
-            node = self.get_metadata(ParentNodeProvider, node)
-        return node
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._owners.append(node)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._owners.pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._owners.append(node)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._owners.pop()
+
+    def _owner(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        """The function or class whose body holds `node` (the statement being visited); None at module level."""
+        return self._owners[-1] if self._owners else None
 
     def _bindings_of(self, owner: cst.FunctionDef | cst.ClassDef) -> dict[str, list[cst.CSTNode]]:
         if owner not in self._bindings:
@@ -194,7 +204,7 @@ class GlobalStatement(CodeRule):
 
     def _check(self, node: cst.Global | cst.Nonlocal, keyword: str, what: str) -> None:
         owner = self._owner(node)
-        if isinstance(owner, cst.Module):
+        if owner is None:
             return  # `global` at module level changes nothing
         bindings = self._bindings_of(owner)
         rebound = [item.name.value for item in node.names if bindings.get(item.name.value)]

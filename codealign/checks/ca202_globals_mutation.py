@@ -59,6 +59,7 @@ class GlobalsMutation(CodeRule):
     """
 
     CODE = "CA202"
+    METADATA_DEPENDENCIES = (QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
     TRIGGERS = (r"globals|vars|setattr|modules|__dict__",)
     VALID = (
         # Reading globals is not writing them.

@@ -85,6 +85,7 @@ class MutableModuleState(CodeRule):
     """
 
     CODE = "CA203"
+    METADATA_DEPENDENCIES = (QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
     # A module-level binding of a mutable container (column 0), and a function that could mutate it.
     TRIGGERS = (
         r"^(?:[A-Za-z_]\w*\s*(?::[^=\n]+)?=\s*)+(?:[\[{(]|[\w.]*(?:list|dict|set|defaultdict|OrderedDict|Counter|deque"
