@@ -400,3 +400,97 @@ def test_python_c_in_shell_uses_the_python_rules():
 
     (finding,) = analyze_shell("python3 -c \"import shutil; shutil.rmtree('/etc')\"\n").findings
     assert finding.rule == "CA102" and finding.severity == "high" and "shutil.rmtree" in finding.message
+
+
+# -------------------------------------------------------------------------------------------- triggers
+# A rule's triggers decide, on the raw text, whether a module is parsed at all: they must match every way a
+# finding can be spelled (imports, aliases, constants assigned elsewhere) and little else.
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import shutil\nshutil.rmtree('/')\n",
+        "import shutil as sh\nsh.rmtree('/')\n",
+        "import shutil as sh\nrm = sh.rmtree\nrm('/')\n",
+        "import shutil\nrm: object = shutil.rmtree\nrm('/')\n",
+        "from shutil import rmtree as r\nr('/')\n",
+        "from shutil import (\n    copy,\n    rmtree,\n)\nrmtree('/')\n",
+        "from os import path, \\\n    remove\nremove('/etc')\n",
+        "def wipe():\n    sh.rmtree('/')\nimport shutil as sh\n",
+        "import shutil\nshutil .rmtree(\n    '/'\n)\n",
+        "import shutil, os\nshutil.rmtree(os.sep)\n",
+        "import shutil\nfrom pathlib import Path\nshutil.rmtree(Path.home())\n",
+        "import shutil, os\nshutil.rmtree(os.getenv('home'))\n",
+        "import shutil\nshutil.rmtree('%SystemRoot%')\n",
+        "import shutil\nshutil.rmtree('C:' + '\\\\')\n",
+        "import shutil\nshutil.rmtree('{}etc'.format('/'))\n",
+        "import shutil\nx = 'a/b'.split('/')\nshutil.rmtree('/')\n",
+        "from pathlib import Path as P\nP('/etc').rmdir()\n",
+        "import pathlib as pl\npl.Path('/etc').rmdir()\n",
+        "import os, glob\nlist(map(os.remove, glob.glob('/etc/*')))\n",
+    ],
+)
+def test_ca101_trigger_sees_every_spelling(source):
+    assert findings(source, ("CA101", "CA104")), source
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import multiprocessing as mp\nwhile True:\n    mp.Process(target=print).start()\n",
+        "import multiprocessing as mp\nP = mp.Process\nwhile True:\n    P(target=print).start()\n",
+        "import multiprocessing\nctx = multiprocessing.get_context('fork')\nwhile True:\n    ctx.Process(target=print).start()\n",
+        "from os import fork as f\nwhile 1:\n    f()\n",
+        "import subprocess as sp\nsp.call('rm -rf /', shell=True)\n",
+        "import os\nsystem = os.system\nsystem('rm -rf /')\n",
+        "import os, pty\npty.spawn(['rm', '-rf', '/'])\n",
+        "import os\nopen(os.path.join('/', 'dev', 'sda'), 'wb')\n",
+        "open(r'\\\\.\\PhysicalDrive0', 'wb')\n",
+        "import os\ntarget = '/dev/sda'\nopen(target, 'wb')\n",
+    ],
+)
+def test_ca102_to_ca105_triggers_see_aliases_and_constants(source):
+    assert findings(source), source
+
+
+@pytest.mark.parametrize(
+    "code, source",
+    [
+        # the API words, but not the API
+        ("CA102", "import os\nresult = trainer.run()\nmessages = [{'role': 'system'}]\nsubprocess_count = 0\n"),
+        ("CA102", "import os.path as osp\nfrom trl import run\nx = osp.join('a', 'b')\n"),
+        ("CA105", "import multiprocessing as mp\nclass Worker:\n    process: mp.Process | None = None\n"),
+        ("CA101", "import os\nitems.remove(x)\nparts = key.split('/')\n"),
+        # a deletion, but no literal a dangerous place can be made of
+        ("CA101", "import shutil\nshutil.rmtree(tmp_dir)\nname = key.split('/')[-1]\npath = p.rstrip('/')\n"),
+        ("CA103", "import torch\ndevice = torch.device('cuda')\nopen('stddev.txt', 'w')\n"),
+    ],
+)
+def test_triggers_leave_look_alikes_unparsed(code, source):
+    from codealign.checks import registered_rules  # noqa: PLC0415
+
+    assert not registered_rules()[code].triggered_by(source), source
+
+
+def test_metadata_is_computed_only_when_asked():
+    from libcst.metadata import PositionProvider, ScopeProvider  # noqa: PLC0415
+
+    from codealign.checks import ModuleMetadata, RuleContext, registered_rules, run_code_rules  # noqa: PLC0415
+
+    asked = []
+    original = ModuleMetadata.table
+
+    def table(self, key):
+        asked.append(key)
+        return original(self, key)
+
+    ModuleMetadata.table = table
+    try:
+        # triggered (a deletion and a rooted literal) but nothing to report: no positions are computed
+        source = "import shutil\nshutil.rmtree('build')\nROOT = '/srv'\n"
+        assert registered_rules()["CA101"].triggered_by(source)
+        assert run_code_rules(RuleContext("x.py", source), {"CA101"}) == []
+        assert ScopeProvider in asked and PositionProvider not in asked
+    finally:
+        ModuleMetadata.table = original

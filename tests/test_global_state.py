@@ -360,3 +360,42 @@ def test_property_global_is_flagged_iff_it_rebinds(name, reads, writes):
     assert len(result) == (1 if writes else 0)
     if writes:
         assert result[0].line == 3 + reads + 1
+
+
+# -------------------------------------------------------------------------------------------- triggers
+
+
+@pytest.mark.parametrize(
+    "code, source",
+    [
+        ("CA201", "x = 0\ndef f(): global x; x = 1\n"),
+        ("CA201", "x = 0\ndef f():\n    y = 1; global x\n    x = 1\n"),
+        ("CA202", "from builtins import globals as g\ndef f(k):\n    g()[k] = 1\n"),
+        ("CA202", "import sys\nthis = sys.modules[ __name__ ]\ndef f(v):\n    this.x = v\n"),
+        ("CA203", "x = dict.fromkeys('abc')\ndef f(k):\n    x[k] = 1\n"),
+        ("CA203", "buf = 16 * [0]\ndef f(i):\n    buf[i] = 1\n"),
+        ("CA203", "from collections import defaultdict as dd\nc = dd(int)\ndef f(w):\n    c[w] += 1\n"),
+        ("CA203", "from heapq import heappush as push\nq = []\ndef f(a):\n    push(q, a)\n"),
+        ("CA203", "t = {}\ndef f(a):\n    t[\n        a\n    ] = 1\n"),
+        ("CA203", "t = {}\ndef f(a):\n    t[']'], y = 1, 2\n"),
+        ("CA203", "t = []\ndef f(a):\n    t\\\n.append(a)\n"),
+    ],
+)
+def test_triggers_see_every_spelling(code, source):
+    assert findings(source, code), source
+
+
+@pytest.mark.parametrize(
+    "code, source",
+    [
+        ("CA201", '"""Scales by the global batch size; see nonlocal_steps."""\nglobal_step = 1\n'),
+        ("CA202", "def f(self):\n    return vars(self)\n"),
+        ("CA202", "import sys\nsys.modules[__name__] = _LazyModule(__name__)\n"),
+        ("CA203", "TABLE = {'a': 1}\ndef get(k):\n    return TABLE[k] + len(TABLE)\n"),
+        ("CA203", "logger = get_logger(__name__)\ndef f():\n    logger.info('x')\n    self.cache[1] = 2\n"),
+    ],
+)
+def test_triggers_leave_reads_unparsed(code, source):
+    from codealign.checks import registered_rules  # noqa: PLC0415
+
+    assert not registered_rules()[code].triggered_by(textwrap.dedent(source)), source

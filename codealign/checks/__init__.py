@@ -50,11 +50,14 @@ class CodeRule(cst.BatchableCSTVisitor):
     CODE: ClassVar[str] = ""
     VALID: ClassVar[tuple[str, ...]] = ()
     INVALID: ClassVar[tuple[str | Invalid, ...]] = ()
-    # Cheap pre-filters on the raw source (regexes, all must match; empty: the rule always runs). They must
-    # match every source the rule could report on (an import of the API counts), so they never hide a finding;
-    # when no selected rule is triggered, the module is not even parsed by libcst (metadata is the expensive
-    # part of a review or a reward). Rules whose APIs are data override `triggers()`.
-    TRIGGERS: ClassVar[tuple[str, ...]] = ()
+    # Cheap pre-filters on the raw source (regexes, or objects with a `search(source)` such as `Api`; all must
+    # match; empty: the rule always runs). They must match every source the rule could report on, so they
+    # never hide a finding, and should match little else: when no selected rule is triggered, the module is
+    # not even parsed by libcst (parsing and metadata are most of a review's time). Ask for evidence that can
+    # lead to a finding: a call of the API however it is imported (`api(...)`) and what makes it dangerous
+    # (a rooted path literal, a device name). Rules whose APIs are data override `triggers()`; a rule that
+    # needs more than that overrides `triggered_by()`.
+    TRIGGERS: ClassVar[tuple] = ()
     # The metadata a rule may ask for with `get_metadata`. Nothing is computed before the traversal: each
     # provider runs the first time a rule asks for it (positions usually only for a finding), once per module.
     METADATA_DEPENDENCIES = (PositionProvider,)
@@ -86,15 +89,24 @@ class CodeRule(cst.BatchableCSTVisitor):
         return {name: getattr(self, name) for name in names}
 
     @classmethod
-    def triggers(cls) -> tuple[str, ...]:
+    def triggers(cls) -> tuple:
         return cls.TRIGGERS
 
     @classmethod
-    def triggered_by(cls, source: str) -> bool:
+    def triggered_by(cls, source: str, memo: dict | None = None) -> bool:
+        """Do the triggers all match? `memo` shares the answers of patterns several rules use, for one source."""
         patterns = _TRIGGER_PATTERNS.get(cls)
         if patterns is None:
-            patterns = _TRIGGER_PATTERNS[cls] = tuple(re.compile(t, re.MULTILINE) for t in cls.triggers())
-        return all(pattern.search(source) for pattern in patterns)
+            patterns = _TRIGGER_PATTERNS[cls] = tuple(_compiled(t) if isinstance(t, str) else t for t in cls.triggers())
+        for pattern in patterns:
+            found = memo.get(pattern) if memo is not None else None
+            if found is None:
+                found = bool(pattern.search(source))
+                if memo is not None:
+                    memo[pattern] = found
+            if not found:
+                return False
+        return True
 
     def get_metadata(self, key, node, default=_UNDEFINED):
         """Like libcst's, but a provider is computed on first use (for the whole module, then cached)."""
@@ -146,7 +158,12 @@ class CodeRule(cst.BatchableCSTVisitor):
 
 
 _VISITOR_NAMES: dict[type, tuple[str, ...]] = {}
-_TRIGGER_PATTERNS: dict[type, tuple[re.Pattern, ...]] = {}
+_TRIGGER_PATTERNS: dict[type, tuple] = {}
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern:
+    return re.compile(pattern, re.MULTILINE)
 
 
 def any_name(*groups) -> str:
@@ -158,6 +175,156 @@ def any_name(*groups) -> str:
     return "|".join(sorted(re.escape(w) for w in words if w))
 
 
+class AnyOf:
+    """A trigger (anything with `search(source)` can be one) that matches when one of these regexes does.
+
+    Keep each regex starting with one literal word: the regex engine then scans for it at C speed, while an
+    alternation at the start (`(?:a|b)`, or a leading `\\b`) makes it try every position, several times slower;
+    a trigger runs on every file a review sees.
+    """
+
+    def __init__(self, *patterns: str) -> None:
+        self.patterns = tuple(re.compile(p, re.MULTILINE) for p in patterns)
+
+    def search(self, source: str) -> bool:
+        return any(p.search(source) for p in self.patterns)
+
+    def __eq__(self, other) -> bool:  # equal triggers share one answer per source (a memo's key)
+        return type(self) is type(other) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def _key(self) -> tuple:
+        return tuple(p.pattern for p in self.patterns)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}{self._key()!r}"
+
+
+class Api:
+    """A trigger: a use of one of these qualnames (mappings give keys), however the module is imported.
+
+    libcst resolves `shutil.rmtree` only for `shutil.rmtree` (after `import shutil`; `from os import path`
+    then `path.x` for `os.path.x`), `rmtree` after `from shutil import rmtree [as r]`, and `sh.rmtree` /
+    `sh.sub.f` after `import shutil as sh` (an alias of the module or of a part of its path). A use is a
+    call, or a reference the rules follow: the value of an assignment (the resolver's local aliases,
+    `rm = shutil.rmtree`) or an argument (`map(os.remove, files)`); `mp.Process | None` in an annotation is
+    none. `builtins.x` needs the word `x` only; `methods` are attribute names called on any object
+    (`Path(p).unlink()`). `[\\s\\\\]` is whitespace or a line continuation.
+
+    It scans for `.name` (a literal first: the regex engine's fast path) and looks at what precedes the dot
+    in Python, rather than one regex per module: `os\\.` would stop at every "pos", "loss" and "close".
+    """
+
+    def __init__(self, *groups, methods=()) -> None:
+        self.owners: dict[str, set[str]] = {}  # function -> the module parts right before it (`os`, `Path`)
+        self.from_imports: dict[str, set[str]] = {}  # module -> its functions
+        parts: set[str] = set()
+        plain: set[str] = set()
+        for group in groups:
+            for name in group:
+                pieces = name.split(".")
+                if len(pieces) < 2 or pieces[0] == "builtins":
+                    plain.add(pieces[-1])
+                    continue
+                self.owners.setdefault(pieces[-1], set()).add(pieces[-2])
+                self.from_imports.setdefault(".".join(pieces[:-1]), set()).add(pieces[-1])
+                parts.update(pieces[:-1])
+        self.methods = frozenset(methods)
+        self.words = tuple(sorted(set(self.owners) | self.methods | plain))
+        attributes = set(self.owners) | self.methods
+        self.attribute = re.compile(rf"\.[\s\\]*({_words(attributes)})\b") if attributes else None
+        # `from mod import f [as g]`, on one logical line (continuations included) or in parentheses
+        self.from_import = (
+            re.compile(rf"from[\s\\]+({_words(self.from_imports)})[\s\\]+import((?:[\s\\]*\([^)]*|(?:\\\n|[^\n;])*))")
+            if self.from_imports
+            else None
+        )
+        self.plain = re.compile(rf"(?:{_words(plain)})\b") if plain else None
+        # `import shutil as sh`, `import multiprocessing.context as ctx`, `from pathlib import Path as P`
+        self.alias = re.compile(rf"\b(?:{_words(parts)})[\s\\]+as[\s\\]+([A-Za-z_]\w*)") if parts else None
+
+    def search(self, source: str) -> bool:
+        if not any(word in source for word in self.words):
+            return False
+        if self.plain is not None and self.plain.search(source):
+            return True
+        if self.from_import is not None and "import" in source:
+            for match in self.from_import.finditer(source):
+                names = self.from_imports[match.group(1)]
+                if re.search(rf"\b(?:{_words(names)})\b", match.group(2)):
+                    return True
+        if self.attribute is None:
+            return False
+        aliases = None
+        for match in self.attribute.finditer(source):
+            word = match.group(1)
+            if word in self.methods and _CALLED_RE.match(source, match.end()):
+                return True
+            if word not in self.owners:
+                continue
+            owner, start = _name_before(source, match.start())
+            if owner is None or not _is_use(source, start, match.end()):
+                continue
+            if owner in self.owners[word]:
+                return True
+            if aliases is None:
+                aliases = self._aliases(source)
+            if owner in aliases:
+                return True
+        return False
+
+    def _aliases(self, source: str) -> set[str]:
+        found = set()
+        if self.alias is not None:
+            for match in self.alias.finditer(source):
+                statement = source[source.rfind("import", 0, match.start()) : match.start()]
+                if statement and ("\n" not in statement or "(" in statement):  # inside this import statement
+                    found.add(match.group(1))
+        return found
+
+    def _key(self) -> tuple:
+        return tuple(p.pattern if p is not None else None for p in (self.attribute, self.from_import, self.plain))
+
+    def __eq__(self, other) -> bool:  # equal triggers share one answer per source (a memo's key)
+        return isinstance(other, Api) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Api{self._key()!r}"
+
+
+_CALLED_RE = re.compile(r"[\s\\)]*\(")
+_REFERENCED_RE = re.compile(r"(?:=|\()[\s\\(]*(?:[A-Za-z_]\w*[\s\\]*\.[\s\\]*)*$")
+
+
+def _name_before(source: str, dot: int) -> tuple[str | None, int]:
+    """The identifier right before the `.` at `dot` (blanks and line continuations between), and its start."""
+    end = dot
+    while end > 0 and source[end - 1] in " \t\n\r\\":
+        end -= 1
+    start = end
+    while start > 0 and (source[start - 1].isalnum() or source[start - 1] == "_"):
+        start -= 1
+    return (source[start:end], start) if start < end else (None, end)
+
+
+def _is_use(source: str, start: int, end: int) -> bool:
+    """Is `source[start:end]` (`mod.f`) called, assigned (`rm = mod.f`, `rm: T = ...`) or passed (`map(mod.f, xs)`)?"""
+    return bool(_CALLED_RE.match(source, end) or _REFERENCED_RE.search(source, max(0, start - 120), start))
+
+
+def api(*groups, methods=()) -> Api:
+    return Api(*groups, methods=methods)
+
+
+def _words(names) -> str:
+    return "|".join(sorted((re.escape(n) for n in set(names) if n), key=lambda w: (-len(w), w)))
+
+
 @cache
 def registered_rules() -> dict[str, type[CodeRule]]:
     """Import every rule module in this package once and return the rules by code."""
@@ -167,18 +334,25 @@ def registered_rules() -> dict[str, type[CodeRule]]:
     return dict(sorted(CodeRule._registry.items()))
 
 
-def run_code_rules(context: RuleContext, codes: set[str] | None = None) -> list[Finding]:
-    """Run the selected rules (all when `codes` is None) whose triggers match, in one batched traversal.
-
-    Parses with libcst only when some rule is triggered; raises `libcst.ParserSyntaxError` like `parse_module`.
-    """
-    rules = [
-        cls(context)
-        for code, cls in registered_rules().items()
-        if (codes is None or code in codes) and cls.triggered_by(context.source)
+def triggered_rules(source: str, codes: set[str] | None = None) -> list[type[CodeRule]]:
+    """The selected rules (all when `codes` is None) whose triggers match `source`."""
+    memo: dict = {}
+    return [
+        cls for code, cls in registered_rules().items() if (codes is None or code in codes) and cls.triggered_by(source, memo)
     ]
+
+
+def run_code_rules(
+    context: RuleContext, codes: set[str] | None = None, *, rules: list[type[CodeRule]] | None = None
+) -> list[Finding]:
+    """Run the selected rules whose triggers match (or these `rules`, from `triggered_rules`) in one batched
+    traversal. Parses with libcst only when some rule runs; raises `libcst.ParserSyntaxError` like `parse_module`.
+    """
+    if rules is None:
+        rules = triggered_rules(context.source, codes)
     if not rules:
         return []
+    rules = [cls(context) for cls in rules]
     module = cst.parse_module(context.source)
     metadata = ModuleMetadata(module)
     for rule in rules:

@@ -277,6 +277,56 @@ def _precious_home_child(name: str) -> bool:
     return name.lower() in places().user_data
 
 
+class PlaceTrigger:
+    """A trigger for sources that may name a dangerous place (CA101, CA104).
+
+    `classify_place` only reports a path that starts, after blanks, with `/`, `~`, a drive (`C:`) or an alias
+    (`%SystemRoot%`, `$HOME`). The resolver builds paths from string literals, `os.sep`, `Path.home()` and
+    the environment (`os.environ["HOME"]`), and whatever part comes first is one of those: a literal that
+    starts like a place, `.home`, `sep`, or a literal naming such an environment variable. Names assigned
+    once, f-strings, joins and call sites only move literals around, so the literal is still in the source.
+    A literal that is the (first or second) argument of a string method whose arguments never become part
+    of a value (`key.split("/")`, `path.rstrip("/")`, `s.replace("\\\\", "/")`) is no evidence.
+    """
+
+    def search(self, source: str) -> bool:
+        for match in _place_re().finditer(source):
+            if match.group()[0] in "'\"" and _INERT_ARGUMENT_RE.search(source, max(0, match.start() - 120), match.start()):
+                continue
+            return True
+        return False
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, PlaceTrigger)
+
+    def __hash__(self) -> int:
+        return hash(PlaceTrigger)
+
+
+_STRING_PREFIX = "[rRbBuUfF]{0,2}"
+_INERT_ARGUMENT_RE = re.compile(
+    r"\.\s*(?:split|rsplit|strip|lstrip|rstrip|startswith|endswith|replace|count|find|rfind|index|rindex|partition"
+    rf"|rpartition|removeprefix|removesuffix)\s*\(\s*(?:{_STRING_PREFIX}(?:'[^'\\\n]*'|\"[^\"\\\n]*\")\s*,\s*)?{_STRING_PREFIX}$"
+)
+
+
+@cache
+def _place_re() -> re.Pattern:
+    known = places()
+    aliases = [alias for alias, value in known.aliases if TEMP not in value and CWD not in value]
+    variables = [name for name, value in known.environment.items() if TEMP not in value and CWD not in value]
+    literal = r"""['"]"""
+    return re.compile(
+        rf"{literal}[ \t]*(?:[/~]|[A-Za-z]:(?:[/\\{{%'\"]|$)|(?i:{_alternation(aliases)}))"
+        r"|\.\s*home\b|sep\b"
+        rf"|{literal}(?i:{_alternation(variables)}){literal}"
+    )
+
+
+def _alternation(words) -> str:
+    return "|".join(sorted({re.escape(w) for w in words if w}, key=lambda w: (-len(w), w)))
+
+
 def disposable(patterns) -> bool:
     """Do these name patterns only select regenerated or junk files (`*.pyc`, `__pycache__`)?"""
     patterns = [p for p in patterns if p not in ("**", "*")]

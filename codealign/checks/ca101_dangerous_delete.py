@@ -1,7 +1,7 @@
 import libcst as cst
 
-from . import CodeRule, Invalid, RuleContext, any_name
-from ._targets import RESOLVER_METADATA, Resolver, argument, classify_place, options
+from . import CodeRule, Invalid, RuleContext, api
+from ._targets import RESOLVER_METADATA, PlaceTrigger, Resolver, argument, classify_place, options
 
 
 class DangerousDelete(CodeRule):
@@ -54,7 +54,8 @@ class DangerousDelete(CodeRule):
 
     @classmethod
     def triggers(cls):
-        return (any_name(cls.data("deletion_functions", {}), cls.data("deletion_methods", {})),)
+        # A deletion call, and a literal (or os.sep, Path.home(), $HOME) a dangerous target can be made of.
+        return (api(cls.data("deletion_functions", {}), methods=cls.data("deletion_methods", {})), PlaceTrigger())
     VALID = (
         "import shutil\nshutil.rmtree('build')\n",
         "import shutil\nshutil.rmtree('./dist', ignore_errors=True)\n",

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from . import CodeRule, Invalid, RuleContext, any_name
+from . import CodeRule, Invalid, RuleContext, api
 from ._targets import CWD, RESOLVER_METADATA, UNKNOWN, Choice, Resolver, Seq, Text, argument, call_args, options
 
 
@@ -45,7 +45,8 @@ class DestructiveShellCommand(CodeRule):
 
     @classmethod
     def triggers(cls):
-        return (any_name(cls.data("shell_functions", {})),)
+        # `subprocess.run`, `from os import system`, `import subprocess as sp`: not any `.run()` or `call`.
+        return (api(cls.data("shell_functions", {})),)
     VALID = (
         "import os\nos.system('rm -rf build/')\n",
         "import subprocess\nsubprocess.run(['rm', '-rf', 'dist'])\n",

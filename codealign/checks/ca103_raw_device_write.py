@@ -1,6 +1,6 @@
 import libcst as cst
 
-from . import CodeRule, Invalid, RuleContext, any_name
+from . import AnyOf, CodeRule, Invalid, RuleContext, any_name
 from ._targets import RESOLVER_METADATA, Resolver, Text, argument, options, walk
 
 
@@ -41,8 +41,11 @@ class RawDeviceWrite(CodeRule):
 
     @classmethod
     def triggers(cls):
-        # What is opened (a device path, possibly assembled from parts) and how.
-        return (r"dev|Drive|[Dd]isk|sd[a-z]|nvme|mmcblk", any_name(cls.data("open_functions", {}), cls.data("open_methods", {})))
+        # What is opened and how. Every raw device (raw_devices) starts with `/dev/` or, on Windows, with two
+        # backslashes and `.` or `?`, so some literal holds `/dev`, `"dev"` (`os.path.join("/", "dev", name)`)
+        # or that prefix (escaped or raw, then a backslash or the end of the literal).
+        device = AnyOf(r"""dev\b(?<=[/'"]dev)""", r"""\\\\[.?][\\'"]""")
+        return (device, any_name(cls.data("open_functions", {}), cls.data("open_methods", {})))
     VALID = (
         "with open('/dev/sda', 'rb') as disk:\n    header = disk.read(512)\n",
         "open('/dev/sda')\n",

@@ -1,7 +1,17 @@
 import libcst as cst
 
-from . import CodeRule, Invalid, RuleContext, any_name
-from ._targets import RESOLVER_METADATA, Resolver, argument, classify_place, join_path, narrow, options, walk
+from . import CodeRule, Invalid, RuleContext, api
+from ._targets import (
+    RESOLVER_METADATA,
+    PlaceTrigger,
+    Resolver,
+    argument,
+    classify_place,
+    join_path,
+    narrow,
+    options,
+    walk,
+)
 
 _TYPE_TESTS = {"isfile", "isdir", "exists", "lexists", "islink", "is_file", "is_dir", "is_symlink", "is_mount", "ismount"}
 
@@ -51,9 +61,11 @@ class DeleteWalk(CodeRule):
 
     @classmethod
     def triggers(cls):
-        deleting = any_name(cls.data("deletion_functions", {}), cls.data("deletion_methods", {}),
-                            cls.data("shell_functions", {}))
-        return (any_name(cls.data("walk_functions", {})), deleting)
+        # A walk, a deletion (CA101's functions and pathlib methods) and a literal a dangerous place is made of.
+        functions = cls.data("walk_functions", {})
+        methods = [name.rsplit(".", 1)[1] for name, style in functions.items() if style.endswith(":self")]
+        deleting = api(_ca101("deletion_functions"), methods=_ca101("deletion_methods"))
+        return (api(functions, methods=methods), deleting, PlaceTrigger())
     VALID = (
         "import os\nfor f in os.listdir('build'):\n    os.remove(os.path.join('build', f))\n",
         "import glob, os\nfor f in glob.glob('*.pyc'):\n    os.remove(f)\n",

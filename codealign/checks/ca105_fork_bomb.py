@@ -1,6 +1,6 @@
 import libcst as cst
 
-from . import CodeRule, Invalid, RuleContext, any_name
+from . import CodeRule, Invalid, RuleContext, api
 from ._targets import RESOLVER_METADATA, Resolver, argument, walk
 
 _SKIP = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
@@ -54,13 +54,14 @@ class ForkBomb(CodeRule):
     """
 
     CODE = "CA105"
+
     METADATA_DEPENDENCIES = RESOLVER_METADATA
 
     @classmethod
     def triggers(cls):
-        return (any_name(cls.data("fork_functions", []), cls.data("spawn_functions", []),
-                         cls.data("spawn_mode_functions", []), cls.data("process_classes", []),
-                         cls.data("shell_functions", {})),)
+        # A fork or a process start: the API however imported, or any `.Process(...)` (see `is_process`).
+        return (api(cls.data("fork_functions", []), cls.data("spawn_functions", []), cls.data("spawn_mode_functions", []),
+                    cls.data("process_classes", []), methods=("Process",)),)
     VALID = (
         "import os\npid = os.fork()\nif pid == 0:\n    os._exit(0)\nos.waitpid(pid, 0)\n",
         "import os\nfor _ in range(4):\n    os.fork()\n",

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 from libcst.metadata import PositionProvider
 
 from . import CodeRule, Invalid
+
+_KEYWORD_RE = re.compile(r"(?:global|nonlocal)\b")  # a literal first: the regex engine scans fast
 
 
 def _target_names(target: cst.BaseExpression):
@@ -147,7 +151,18 @@ class GlobalStatement(CodeRule):
     """
 
     CODE = "CA201"
-    TRIGGERS = (r"\bglobal\b|\bnonlocal\b",)
+    TRIGGERS = (r"(?:global|nonlocal)\b",)
+
+    @classmethod
+    def triggered_by(cls, source: str, memo: dict | None = None) -> bool:
+        """The keyword as a statement: first on its line, or after `;` or `:` (`def f(): global x`), not in prose."""
+        if "global" not in source and "nonlocal" not in source:
+            return False
+        for match in _KEYWORD_RE.finditer(source):
+            before = source[source.rfind("\n", 0, match.start()) + 1 : match.start()].rstrip(" \t")
+            if not before or before[-1] in ";:":
+                return True
+        return False
     VALID = (
         "counter = 0\ndef read():\n    return counter\n",
         "def outer():\n    total = 0\n    def inner(x):\n        return total + x\n    return inner\n",

@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 from libcst.metadata import GlobalScope, ParentNodeProvider, QualifiedNameProvider, ScopeProvider
 
-from . import CodeRule, Invalid
+from . import AnyOf, CodeRule, Invalid
 
 # Methods that change a dict in place.
 _DICT_MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "__setitem__", "__delitem__"})
@@ -60,7 +60,16 @@ class GlobalsMutation(CodeRule):
 
     CODE = "CA202"
     METADATA_DEPENDENCIES = (QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
-    TRIGGERS = (r"globals|vars|setattr|modules|__dict__",)
+    # Every write goes through `globals()`, `vars()` or `sys.modules[__name__]` (assigning that entry itself,
+    # a lazy module, writes no global); `from builtins import globals as g` calls one under another name.
+    TRIGGERS = (
+        AnyOf(
+            r"globals[\s\\]*\([\s\\]*\)",
+            r"vars[\s\\]*\([\s\\]*\)",
+            r"modules[\s\\]*\[[\s\\]*__name__[\s\\]*\](?![\s\\]*=[^=])",
+            r"from[\s\\]+builtins\b",
+        ),
+    )
     VALID = (
         # Reading globals is not writing them.
         "def lookup(name):\n    return globals().get(name)\n",

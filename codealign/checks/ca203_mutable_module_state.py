@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 from libcst.metadata import (
     ClassScope,
@@ -36,6 +38,98 @@ _MUTATING_FUNCTIONS = frozenset({
     "bisect.insort", "bisect.insort_left", "bisect.insort_right", "random.shuffle",
 })
 
+# -- the trigger: text evidence that some module-level container is mutated ---------------------------
+
+# A column-0 binding whose value can be a container (group 1: the targets, `a = b: T = `).
+_BINDING_RE = re.compile(r"^((?:[A-Za-z_]\w*[ \t]*(?::[^=\n]+)?=(?!=)[ \t]*)+)[^\n]*[\[{(]", re.MULTILINE)
+_TARGET_NAME_RE = re.compile(r"(?:^|=)[ \t]*([A-Za-z_]\w*)")
+_METHODS = "|".join(sorted(_MUTATING_METHODS, key=lambda m: (-len(m), m)))
+_FUNCTIONS = sorted({f.rsplit(".", 1)[1] for f in _MUTATING_FUNCTIONS})
+_FUNCTION_ALIAS_RE = re.compile(rf"(?:{'|'.join(_FUNCTIONS)})[\s\\]+as[\s\\]+([A-Za-z_]\w*)")
+# After a name: a subscript, or a mutating method.
+_AFTER_NAME_RE = re.compile(rf"[\s\\)]*(?:\[|\.[\s\\]*(?:{_METHODS})\b)")
+# What may follow a subscript (`]`) that makes it a mutation: `= v`, `+= v`, `: T = v`, a mutating method.
+_AFTER_ITEM_RE = re.compile(rf"[\s\\)]*(?:(?:\*\*|//|>>|<<|[-+*/%&|^@])?=(?!=)|:[^\n=]*=(?!=)|,|\.[\s\\]*(?:{_METHODS})\b)")
+_DEL_RE = re.compile(r"\bdel\b(?:[^\n;]|\\\n)*$")
+
+
+def _mutated(source: str, names: set[str]) -> bool:
+    """Is one of `names` used where a container is mutated: a subscript that is assigned, deleted or has a
+    mutating method (`x[k] = v`, `x[a][b] += 1`, `del x[k]`, `x[k].append(v)`, `x[k], y = ...`), a
+    mutating method (`x.append(v)`), or the first argument of a mutating function (`heappush(x, v)`, also
+    under an import alias)? Text only: it may say yes where the rule finds nothing, never the reverse."""
+    callees = [f for f in _FUNCTIONS if f in source]
+    if callees:
+        callees += _FUNCTION_ALIAS_RE.findall(source)
+        for callee in callees:
+            first = re.compile(rf"{re.escape(callee)}[\s\\]*\([\s\\]*(?:\w+[\s\\]*=[\s\\]*)?\**([A-Za-z_]\w*)")
+            if any(m.group(1) in names for m in first.finditer(source)):
+                return True
+    for name in names:
+        start = source.find(name)
+        while start >= 0:
+            end = start + len(name)
+            before = source[start - 1 : start]
+            after = source[end : end + 1]
+            if not (before and (before.isalnum() or before in "_.")) and not (after.isalnum() or after == "_"):
+                if _mutation_at(source, start, end):
+                    return True
+            start = source.find(name, end)
+    return False
+
+
+def _mutation_at(source: str, start: int, end: int) -> bool:
+    """Is the name at `source[start:end]` subscripted and assigned / deleted, or given a mutating method?"""
+    match = _AFTER_NAME_RE.match(source, end)
+    if match is None:
+        return False
+    if not match.group().endswith("["):
+        return True  # a mutating method
+    if _DEL_RE.search(source, max(0, start - 200), start):
+        return True
+    close = _subscripts_end(source, match.end() - 1)
+    after = _AFTER_ITEM_RE.match(source, close) if close is not None else None
+    if close is None or after and not after.group().endswith(","):
+        return True
+    if after:  # `x[k], y = ...`: a target list starts the statement
+        line = source[source.rfind("\n", 0, start) + 1 : start].strip()
+        return line in ("", "(", "[")
+    return False
+
+
+def _subscripts_end(source: str, index: int) -> int | None:
+    """Where the subscripts starting at `source[index] == "["` end (`x[a][b]`), or None when unclear."""
+    depth, i, limit = 0, index, min(len(source), index + 4000)
+    while i < limit:
+        char = source[i]
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+            if depth == 0:
+                j = i + 1
+                while j < limit and source[j] in " \t":
+                    j += 1
+                if j < limit and source[j] == "[":
+                    i = j
+                    continue
+                return i + 1
+        elif char in "'\"":
+            close = source.find(char, i + 1)
+            while close > 0 and source[close - 1] == "\\" and source[close - 2] != "\\":
+                close = source.find(char, close + 1)
+            if close < 0:
+                return None
+            i = close
+        elif char == "#":
+            i = source.find("\n", i)
+            if i < 0:
+                return None
+        i += 1
+    return None
+
+
+# -- the rule ------------------------------------------------------------------------------------------
 
 # Methods that run when a class is created (at import time), the class-based form of registration.
 _CLASS_CREATION_HOOKS = frozenset({"__init_subclass__", "__set_name__"})
@@ -86,12 +180,20 @@ class MutableModuleState(CodeRule):
 
     CODE = "CA203"
     METADATA_DEPENDENCIES = (QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
-    # A module-level binding of a mutable container (column 0), and a function that could mutate it.
-    TRIGGERS = (
-        r"^(?:[A-Za-z_]\w*\s*(?::[^=\n]+)?=\s*)+(?:[\[{(]|[\w.]*(?:list|dict|set|defaultdict|OrderedDict|Counter|deque"
-        r"|bytearray|ChainMap|Weak\w+|array|SimpleNamespace)\s*\()",
-        r"\bdef\b|\blambda\b",
-    )
+    # A module-level binding (column 0) of something that can be a mutable container (a display, a
+    # comprehension or a call: `[]`, `{}`, `[0] * n`, `dict.fromkeys(...)`, `dd(int)` after an import alias),
+    # and a function. `triggered_by` then wants one of those names mutated somewhere (see `_mutated`).
+    TRIGGERS = (r"^(?:[A-Za-z_]\w*[ \t]*(?::[^=\n]+)?=(?!=)[ \t]*)+[^\n]*[\[{(]", r"def\b|lambda\b")
+
+    @classmethod
+    def triggered_by(cls, source: str, memo: dict | None = None) -> bool:
+        if not super().triggered_by(source, memo):
+            return False
+        names = set()
+        for match in _BINDING_RE.finditer(source):
+            names.update(_TARGET_NAME_RE.findall(match.group(1)))
+        names = {n for n in names if not (n.startswith("__") and n.endswith("__"))}
+        return bool(names) and _mutated(source, names)
     VALID = (
         # A parameter with the same name shadows the module-level list.
         "items = []\ndef add(items, x):\n    items.append(x)\n    return items\n",
