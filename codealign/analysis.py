@@ -17,7 +17,7 @@ from pathlib import PurePath
 
 import libcst as cst
 
-from .checks import RuleContext, run_code_rules
+from .checks import RuleContext, run_code_rules, triggered_rules
 from .findings import Finding
 from .rulebook import rule_spec
 
@@ -109,25 +109,30 @@ def analyze_python(
     honor_suppressions: bool = True,
 ) -> Analysis:
     """Run bandit and the libcst rules on Python source. Never executes it."""
-    error = _check_parses(source, path)
+    rules = triggered_rules(source, {code for code in _registered_codes() if selection.wants(code)})
     findings: list[Finding] = []
+    error = None
+    if rules:
+        # CPython must parse it before libcst sees it (libcst is slow or stuck on some pathological input).
+        error = _check_parses(source, path)
+        if error is None:
+            try:
+                findings = run_code_rules(RuleContext(path=path, source=source), rules=rules)
+            except cst.ParserSyntaxError as exc:
+                error = parse_error_finding(f"Syntax error: {exc.message}", path, exc.raw_line, exc.raw_column + 1)
+            except (RecursionError, MemoryError):
+                error = parse_error_finding("Code is too deeply nested to parse", path)
     if error is None:
-        try:
-            findings = run_code_rules(
-                RuleContext(path=path, source=source),
-                codes={code for code in _registered_codes() if selection.wants(code)},
-            )
-        except cst.ParserSyntaxError as exc:
-            error = parse_error_finding(f"Syntax error: {exc.message}", path, exc.raw_line, exc.raw_column + 1)
-        except (RecursionError, MemoryError):
-            error = parse_error_finding("Code is too deeply nested to parse", path)
+        from .insecure import scan_with_bandit  # noqa: PLC0415  (bandit's import is the slow part of start-up)
+
+        bandit_findings, bandit_error = scan_with_bandit(source, path, honor_nosec=honor_suppressions)
+        if not rules and (bandit_error is not None or source.startswith("\ufeff")):
+            # No rule ran, so CPython has not parsed it yet: bandit parses it anyway, and only when bandit
+            # could not is it parsed again, for the exact CA001 (its bytes parser also accepts a leading BOM).
+            error = _check_parses(source, path)
     if error is not None:
         findings = [error] if selection.wants(PARSE_ERROR) else []
         return Analysis(findings=findings, parsed=False)
-
-    from .insecure import scan_with_bandit  # noqa: PLC0415  (bandit's import is the slow part of start-up)
-
-    bandit_findings, bandit_error = scan_with_bandit(source, path, honor_nosec=honor_suppressions)
     findings += [f for f in bandit_findings if selection.wants(f.rule)]
     if bandit_error is not None and selection.wants(PARSE_ERROR):
         findings.append(parse_error_finding(bandit_error, path))
