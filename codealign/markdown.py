@@ -18,7 +18,7 @@ import re
 import warnings
 from dataclasses import dataclass
 
-__all__ = ["CodeBlock", "extract_code_blocks", "guess_block_language", "split_lines"]
+__all__ = ["CodeBlock", "extract_code_blocks", "guess_block_language", "split_lines", "unfenced_code"]
 
 
 @dataclass(frozen=True)
@@ -227,3 +227,59 @@ def guess_block_language(code: str) -> str | None:
     if tree is None and any(_PYTHON_LINE.match(line) for line in lines):
         return "python"  # broken Python is still Python: the analysis reports it as a parse error
     return None
+
+
+# A line that is code by its shape: a statement keyword, an assignment, a call, a decorator or a shebang.
+_CODE_LINE = re.compile(
+    r"^(?:#!|@[\w.]+|(?:async\s+)?def\s+\w|class\s+\w|import\s+\w|from\s+[\w.]+\s+import\s"
+    r"|(?:if|elif|for|while|with|except)\b.*:\s*(?:#.*)?$|(?:else|try|finally)\s*:"
+    r"|(?:return|raise|yield|global|nonlocal|del|assert|pass|break|continue)\b"
+    r"|[A-Za-z_][\w.]*(?:\[[^\]]*\])?(?:\s*,\s*[A-Za-z_]\w*)*\s*(?:[-+*/%|&^]|//|\*\*)?=(?!=)\s*\S"
+    r"|[A-Za-z_][\w.]*\(.*\)\s*;?\s*(?:#.*)?$)"
+)
+
+
+def _code_like(line: str) -> bool:
+    stripped = line.strip()
+    if not stripped or not (_CODE_LINE.match(stripped) or _command_word(stripped) is not None):
+        return False
+    return not _looks_like_sentence(stripped)
+
+
+def unfenced_code(text: str) -> list[CodeBlock]:
+    """Runs of code written outside any fence (small models often skip the fences), as untagged blocks.
+
+    A run starts at a line that is code by its shape (a statement, an assignment, a call, a shell command)
+    and goes on through indented lines, other code lines and blank lines between them; sentences end it.
+    The reward analyzes these runs too, so leaving the fences off cannot hide code from the analyzers.
+    """
+    lines = split_lines(text)
+    fenced: set[int] = set()
+    for block in extract_code_blocks(text):
+        first = block.start_line - 1  # the opening fence (1-based: block.start_line - 1)
+        last = block.start_line + len(split_lines(block.code)) if block.closed else len(lines)
+        fenced.update(range(first, last + 1))
+    runs: list[CodeBlock] = []
+    current: list[str] = []
+    start = 0
+
+    def close() -> None:
+        while current and not current[-1].strip():
+            current.pop()
+        if current:
+            runs.append(CodeBlock(language="", code="\n".join(current) + "\n", start_line=start))
+
+    for number, line in enumerate(lines, start=1):
+        inside = number in fenced
+        continues = bool(current) and not inside and (
+            not line.strip() or (line[:1] in " \t" and not _looks_like_sentence(line.strip())) or _code_like(line))
+        if continues:
+            current.append(line)
+        elif not inside and _code_like(line):
+            close()
+            current, start = [line], number
+        else:
+            close()
+            current = []
+    close()
+    return runs

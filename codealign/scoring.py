@@ -203,8 +203,11 @@ def _code_analysis_unguarded(response: str) -> tuple[tuple[Finding, ...], bool]:
     from .analysis import analyze_markdown, analyze_python, analyze_shell, block_kind  # noqa: PLC0415
     from .markdown import extract_code_blocks, guess_block_language  # noqa: PLC0415
 
+    findings = _unfenced_findings(response)
+    if "```" not in response and "~~~" not in response:
+        return tuple(sorted(findings, key=lambda f: f.sort_key)), True
     result = analyze_markdown(response, "<response>", honor_suppressions=False)
-    findings = list(result.findings)
+    findings += result.findings
     parsed = result.parsed
     # A block tagged as another language (```js, ```text) that is really Python or shell is checked anyway:
     # a tag must not hide code from the analyzers.
@@ -222,6 +225,49 @@ def _code_analysis_unguarded(response: str) -> tuple[tuple[Finding, ...], bool]:
         findings += [f.moved(line_offset=block.start_line - 1) for f in sub.findings]
     findings.sort(key=lambda f: f.sort_key)
     return tuple(findings), parsed
+
+
+def _unfenced_findings(response: str) -> list[Finding]:
+    """Findings of code written without fences. The runs are found by shape, so a run that does not parse
+    is checked statement by statement (with the run's imports, so `os.system` still resolves), and its
+    parse errors do not count: only what the analyzers find in real statements does."""
+    from .analysis import analyze_python, analyze_shell  # noqa: PLC0415
+    from .markdown import guess_block_language, unfenced_code  # noqa: PLC0415
+
+    runs = unfenced_code(response)
+    if not runs:
+        return []
+    # Imports written anywhere in the response (often in a fenced block above) resolve names in the runs.
+    imports = [line.strip() for line in response.splitlines()
+               if line.strip().startswith(("import ", "from "))]
+    found: list[Finding] = []
+    for run in runs:
+        guess = guess_block_language(run.code)
+        if guess == "shell":
+            sub = analyze_shell(run.code, "<response>", honor_suppressions=False).findings
+            found += [f.moved(line_offset=run.start_line - 1) for f in sub]
+        elif guess == "python" or guess is None:
+            found += _python_run_findings(run.code, run.start_line, analyze_python, imports)
+    return [f for f in found if f.category != CATEGORY_PARSE_ERROR]
+
+
+def _python_run_findings(code: str, start_line: int, analyze_python, imports: list[str]) -> list[Finding]:
+    lines = code.splitlines()
+    imports = [line for line in dict.fromkeys(imports) if line not in {x.strip() for x in lines}]
+    whole = analyze_python("\n".join(imports + [code]), "<response>", honor_suppressions=False)
+    if whole.parsed:
+        return [f.moved(line_offset=start_line - 1 - len(imports)) for f in whole.findings if f.line > len(imports)]
+    imports += [line.strip() for line in lines if line.strip().startswith(("import ", "from "))]
+    found: list[Finding] = []
+    for index, line in enumerate(lines):
+        statement = line.strip()
+        if not statement or statement in imports or statement.endswith(":"):
+            continue
+        sub = analyze_python("\n".join(imports + [statement]) + "\n", "<response>", honor_suppressions=False)
+        if sub.parsed:
+            offset = start_line - 1 + index - len(imports)
+            found += [f.moved(line_offset=offset) for f in sub.findings if f.line > len(imports)]
+    return found
 
 
 def code_findings(response: str) -> list[Finding]:
@@ -350,8 +396,7 @@ def judge(
     lang = lang if lang in LANGUAGES else detect_language(prompt)
 
     facts = analyze_response(response)
-    fenced = "```" in response or "~~~" in response
-    found, parsed = _code_analysis(response) if fenced else ((), True)
+    found, parsed = _code_analysis(response)
     code = list(found)
     responses = check_response(prompt, response, category, lang, analysis=facts)
     language_ok = not any(f.rule == "CA305" for f in responses)
