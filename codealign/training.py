@@ -308,6 +308,9 @@ def train_reward(config: dict, resume: bool = False) -> dict:
     rows = [{"chosen": reward_text(r["prompt"], r["chosen"]), "rejected": reward_text(r["prompt"], r["rejected"])}
             for r in records]
     tokenizer = AutoTokenizer.from_pretrained(str(backbone), local_files_only=True)
+    if tokenizer.eos_token is None:
+        # Encoders (BERT, MiniLM) have no EOS; TRL's RewardTrainer appends one to every text: use [SEP].
+        tokenizer.eos_token = tokenizer.sep_token or tokenizer.pad_token
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     # TRL drops pairs longer than max_length; keep them, truncated (the start of an answer decides most).
