@@ -450,22 +450,76 @@ def argument(call: cst.Call, index: int, name: str | None = None) -> cst.BaseExp
     return None
 
 
+# Names a module binds to another (dotted) name: import aliases (`from os import fork as f`) and the
+# assignments the resolver follows (`f = os.fork`, `f: T = sh.rmtree`, `(f := os.fork)`; keyword arguments
+# match too). `Resolver.qualnames(among=...)` looks a plain name up only when it or what it stands for may
+# be one of the names asked for.
+_AS_NAME_RE = re.compile(r"([\w.]*)[\s\\]+as[\s\\]+([A-Za-z_]\w*)")
+_ASSIGNED_NAME_RE = re.compile(r"([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?:?=(?!=)(?=[\s\\(]*([A-Za-z_][\w.]*)([\s\\]*[.(\[])?)")
+
+
+def _rebound_names(source: str) -> dict[str, set[str]]:
+    """Name -> the last parts of the names it is bound to (`*`: unclear), from the text of a module."""
+    found: dict[str, set[str]] = {}
+    for match in _AS_NAME_RE.finditer(source):
+        found.setdefault(match.group(2), set()).add(match.group(1).rsplit(".", 1)[-1] or "*")
+    for match in _ASSIGNED_NAME_RE.finditer(source):
+        after = (match.group(3) or "").strip(" \t\n\r\\")
+        if after in ("(", "["):
+            continue  # a call or a subscript, not an alias
+        found.setdefault(match.group(1), set()).add("*" if after == "." else match.group(2).rsplit(".", 1)[-1])
+    return found
+
+
+def last_parts(*groups) -> frozenset[str]:
+    """The last parts of these qualnames (mappings give keys): what `Resolver.qualnames(among=...)` takes."""
+    return frozenset(name.rsplit(".", 1)[-1] for group in groups for name in group)
+
+
 class Resolver:
     """Evaluates expressions of one module; `rule` is the running `CodeRule` (for its metadata)."""
 
     def __init__(self, rule) -> None:
         self.rule = rule
         self._active: set[int] = set()
+        self._rebound: dict[str, set[str]] | None = None  # name -> the last parts of what it stands for
 
     # -- metadata helpers
-    def qualnames(self, node: cst.CSTNode) -> set[str]:
-        """Qualified names of `node`, following a local alias once (`rm = shutil.rmtree; rm(p)`)."""
+    def qualnames(self, node: cst.CSTNode, among: frozenset[str] | None = None) -> set[str]:
+        """Qualified names of `node`, following a local alias once (`rm = shutil.rmtree; rm(p)`).
+
+        `among`: the last parts of the names the caller looks for. A node that cannot resolve to one of them
+        gets no names, without computing the module's scopes: libcst's names of an attribute end with it
+        (`x.append` is never `os.fork`), and a plain name keeps its own unless the module binds it with `as`
+        or the resolver follows an assignment (see `_rebound_names`).
+        """
+        if among is not None and not self.may_be(node, among):
+            return set()
         names = qualnames(self.rule, node)
         if isinstance(node, cst.Name) and not any("." in n for n in names):
             binding = self.binding(node)
             if binding and binding[0] == "assign" and isinstance(binding[1], (cst.Name, cst.Attribute)):
                 names |= qualnames(self.rule, binding[1])
         return names
+
+    def may_be(self, node: cst.CSTNode, among: frozenset[str]) -> bool:
+        """Could libcst's qualified names of `node` end with one of `among` (see `qualnames`)?"""
+        if isinstance(node, cst.Attribute):
+            return node.attr.value in among
+        if isinstance(node, cst.Name):
+            if node.value in among:
+                return True
+            if self._rebound is None:
+                self._rebound = _rebound_names(self.rule.context.source)
+            stands_for = self._rebound.get(node.value, ())
+            return "*" in stands_for or not among.isdisjoint(stands_for)
+        # libcst names a call or a subscript after its callee or value (`f()(x)`, `handlers[k](x)`), and
+        # nothing else
+        if isinstance(node, cst.Call):
+            return self.may_be(node.func, among)
+        if isinstance(node, cst.Subscript):
+            return self.may_be(node.value, among)
+        return False
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         try:

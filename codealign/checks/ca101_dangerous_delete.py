@@ -1,7 +1,7 @@
 import libcst as cst
 
 from . import CodeRule, Invalid, RuleContext, api
-from ._targets import RESOLVER_METADATA, PlaceTrigger, Resolver, argument, classify_place, options
+from ._targets import RESOLVER_METADATA, PlaceTrigger, Resolver, argument, classify_place, last_parts, options
 
 
 class DangerousDelete(CodeRule):
@@ -118,11 +118,12 @@ class DangerousDelete(CodeRule):
     def __init__(self, context: RuleContext) -> None:
         super().__init__(context)
         self.resolver = Resolver(self)
+        self._deleting = last_parts(self.data("deletion_functions", {}))
 
     def deletion(self, node: cst.Call) -> tuple[str, str, cst.BaseExpression | None] | None:
         """(what it deletes: tree/file/dir, the callee's name, the target expression) for a deletion call."""
         functions = self.data("deletion_functions", {})
-        names = self.resolver.qualnames(node.func)
+        names = self.resolver.qualnames(node.func, among=self._deleting)
         for name in sorted(names):
             if name not in functions:
                 continue
@@ -130,7 +131,7 @@ class DangerousDelete(CodeRule):
             if name.startswith("pathlib.") and isinstance(node.func, cst.Attribute):
                 receiver = node.func.value
                 unbound = isinstance(receiver, (cst.Name, cst.Attribute)) and bool(
-                    self.resolver.qualnames(receiver) & {"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"}
+                    self.resolver.qualnames(receiver, among=_PATH_CLASSES) & {"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"}
                 )
                 if not unbound:
                     return functions[name], short, receiver  # Path("/etc").unlink(), not Path.unlink(p)
@@ -164,6 +165,9 @@ class DangerousDelete(CodeRule):
             severity = "low"
             message += " (after an explicit confirmation from the user)"
         self.report(node, message, severity=severity)
+
+
+_PATH_CLASSES = frozenset({"Path", "PosixPath", "WindowsPath"})
 
 
 def _rank(severity: str) -> int:

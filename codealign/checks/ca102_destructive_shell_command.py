@@ -1,7 +1,7 @@
 import libcst as cst
 
 from . import CodeRule, Invalid, RuleContext, api
-from ._targets import CWD, RESOLVER_METADATA, UNKNOWN, Choice, Resolver, Seq, Text, argument, call_args, options
+from ._targets import CWD, RESOLVER_METADATA, UNKNOWN, Choice, Resolver, Seq, Text, argument, call_args, last_parts, options
 
 
 class DestructiveShellCommand(CodeRule):
@@ -101,10 +101,12 @@ class DestructiveShellCommand(CodeRule):
     def __init__(self, context: RuleContext) -> None:
         super().__init__(context)
         self.resolver = Resolver(self)
+        self._running = last_parts(self.data("shell_functions", {}))
 
     def visit_Call(self, node: cst.Call) -> None:
         functions = self.data("shell_functions", {})
-        style = next((functions[n] for n in sorted(self.resolver.qualnames(node.func)) if n in functions), None)
+        names = self.resolver.qualnames(node.func, among=self._running)
+        style = next((functions[n] for n in sorted(names) if n in functions), None)
         if style is None:
             return
         kind, _, index_text = style.partition(":")

@@ -1,7 +1,7 @@
 import libcst as cst
 
 from . import AnyOf, CodeRule, Invalid, RuleContext, any_name
-from ._targets import RESOLVER_METADATA, Resolver, Text, argument, options, walk
+from ._targets import RESOLVER_METADATA, Resolver, Text, argument, last_parts, options, walk
 
 
 class RawDeviceWrite(CodeRule):
@@ -78,6 +78,7 @@ class RawDeviceWrite(CodeRule):
     def __init__(self, context: RuleContext) -> None:
         super().__init__(context)
         self.resolver = Resolver(self)
+        self._opening = last_parts(self.data("open_functions", {}))
 
     def visit_Call(self, node: cst.Call) -> None:
         found = self.written_path(node)
@@ -96,7 +97,7 @@ class RawDeviceWrite(CodeRule):
 
     def written_path(self, node: cst.Call) -> tuple[str, cst.BaseExpression | None] | None:
         functions = self.data("open_functions", {})
-        for name in sorted(self.resolver.qualnames(node.func)):
+        for name in sorted(self.resolver.qualnames(node.func, among=self._opening)):
             style = functions.get(name)
             if style is None:
                 continue

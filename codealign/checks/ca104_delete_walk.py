@@ -8,6 +8,7 @@ from ._targets import (
     argument,
     classify_place,
     join_path,
+    last_parts,
     narrow,
     options,
     walk,
@@ -120,6 +121,8 @@ class DeleteWalk(CodeRule):
     def __init__(self, context: RuleContext) -> None:
         super().__init__(context)
         self.resolver = Resolver(self)
+        self._walking = last_parts(self.data("walk_functions", {}), self.data("iterable_wrappers", []))
+        self._deleting = last_parts(_ca101("deletion_functions"))
 
     # -- what is walked
     def walked(self, expression: cst.BaseExpression | None, depth: int = 0):
@@ -133,7 +136,7 @@ class DeleteWalk(CodeRule):
             return None
         if not isinstance(expression, cst.Call):
             return None
-        names = self.resolver.qualnames(expression.func)
+        names = self.resolver.qualnames(expression.func, among=self._walking)
         if names & set(self.data("iterable_wrappers", [])):
             index = 1 if "builtins.filter" in names else 0
             return self.walked(argument(expression, index), depth + 1)
@@ -145,7 +148,7 @@ class DeleteWalk(CodeRule):
             kind, _, where = style.partition(":")
             if where == "self":
                 receiver = expression.func.value if isinstance(expression.func, cst.Attribute) else None
-                if receiver is None or isinstance(receiver, (cst.Name, cst.Attribute)) and self.resolver.qualnames(receiver) & {"pathlib.Path"}:
+                if receiver is None or isinstance(receiver, (cst.Name, cst.Attribute)) and self.resolver.qualnames(receiver, among=_PATH) & {"pathlib.Path"}:
                     folder, pattern = argument(expression, 0), argument(expression, 1, "pattern")
                 else:
                     folder, pattern = receiver, argument(expression, 0, "pattern")
@@ -189,7 +192,7 @@ class DeleteWalk(CodeRule):
     def deletes(self, call: cst.Call, tainted: set[str]) -> bool:
         functions = _ca101("deletion_functions")
         methods = _ca101("deletion_methods")
-        names = self.resolver.qualnames(call.func)
+        names = self.resolver.qualnames(call.func, among=self._deleting)
         if names & set(functions):
             target = argument(call, 0, "path")
             if isinstance(call.func, cst.Attribute) and not _references(argument(call, 0, "path"), tainted):
@@ -289,12 +292,12 @@ class DeleteWalk(CodeRule):
         self._comprehension(node)
 
     def visit_Call(self, node: cst.Call) -> None:
-        if "builtins.map" not in self.resolver.qualnames(node.func):
+        if "builtins.map" not in self.resolver.qualnames(node.func, among=_MAP):
             return
         function = argument(node, 0)
         if function is None:
             return
-        names = self.resolver.qualnames(function)
+        names = self.resolver.qualnames(function, among=self._deleting)
         if not names & set(_ca101("deletion_functions")):
             return
         place = self.walked(argument(node, 1))
@@ -304,6 +307,10 @@ class DeleteWalk(CodeRule):
         if self.resolver.confirmed(node):
             severity = "low"
         self.report(node, message, severity=severity)
+
+
+_PATH = frozenset({"Path"})
+_MAP = frozenset({"map"})
 
 
 def _ca101(key: str):

@@ -1,7 +1,7 @@
 import libcst as cst
 
 from . import CodeRule, Invalid, RuleContext, api
-from ._targets import RESOLVER_METADATA, Resolver, argument, walk
+from ._targets import RESOLVER_METADATA, Resolver, argument, last_parts, walk
 
 _SKIP = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 _LOOPS = (cst.For, cst.While)
@@ -103,11 +103,16 @@ class ForkBomb(CodeRule):
     def __init__(self, context: RuleContext) -> None:
         super().__init__(context)
         self.resolver = Resolver(self)
+        data = self.data
+        self._starting = last_parts(data("fork_functions", []), data("spawn_functions", []), data("spawn_mode_functions", []))
+        self._processes = last_parts(data("process_classes", []))
+        self._exits = last_parts(data("exit_functions", []))
+        self._endless = last_parts(data("infinite_iterables", []), ["builtins.iter", "builtins.range"])
 
     # -- classification of calls
     def spawn_kind(self, call: cst.Call) -> str | None:
         """'fork' (the child continues too), 'spawn' (a process started without waiting) or None."""
-        names = self.resolver.qualnames(call.func)
+        names = self.resolver.qualnames(call.func, among=self._starting)
         if names & set(self.data("fork_functions", [])):
             return "fork"
         if names & set(self.data("spawn_functions", [])):
@@ -133,7 +138,7 @@ class ForkBomb(CodeRule):
                 expression = binding[1]
         if not isinstance(expression, cst.Call):
             return False
-        names = self.resolver.qualnames(expression.func)
+        names = self.resolver.qualnames(expression.func, among=self._processes)
         if names & set(self.data("process_classes", [])):
             return True
         return isinstance(expression.func, cst.Attribute) and expression.func.attr.value == "Process"
@@ -144,7 +149,7 @@ class ForkBomb(CodeRule):
         return name in set(self.data("blocking_calls", []))
 
     def is_exit(self, call: cst.Call) -> bool:
-        return bool(self.resolver.qualnames(call.func) & set(self.data("exit_functions", [])))
+        return bool(self.resolver.qualnames(call.func, among=self._exits) & set(self.data("exit_functions", [])))
 
     # -- loops
     def loop_body(self, loop: cst.CSTNode) -> list[cst.CSTNode]:
@@ -250,7 +255,9 @@ class ForkBomb(CodeRule):
         iterable = node.iter
         if not isinstance(iterable, cst.Call):
             return
-        names = self.resolver.qualnames(iterable.func)
+        if not any(self.spawn_kind(c) for c in walk(node.body, cst.Call) if isinstance(c, cst.Call)):
+            return  # what it iterates over only matters to a loop that starts processes (see `check_loop`)
+        names = self.resolver.qualnames(iterable.func, among=self._endless)
         if names & set(self.data("infinite_iterables", [])):
             if "itertools.repeat" in names and (argument(iterable, 1, "times") is not None):
                 return

@@ -1,12 +1,19 @@
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 from libcst.metadata import GlobalScope, ParentNodeProvider, QualifiedNameProvider, ScopeProvider
 
 from . import AnyOf, CodeRule, Invalid
+from ._targets import Resolver
 
 # Methods that change a dict in place.
 _DICT_MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "__setitem__", "__delitem__"})
+
+_MODULES = frozenset(("modules",))
+# `g = globals()`, `this: ModuleType = sys.modules[__name__]`, `d = vars(sys.modules[__name__])`
+_NAMESPACE_ALIAS_RE = re.compile(r"([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=(?!=)(?=[\s\S]{0,200}?(?:globals|vars|modules))")
 
 _DICT = "dict"  # an expression that is the module's namespace dict (globals(), ...)
 _MODULE = "module"  # an expression that is the module object itself (sys.modules[__name__])
@@ -113,6 +120,8 @@ class GlobalsMutation(CodeRule):
     def __init__(self, context) -> None:
         super().__init__(context)
         self._reported: set[cst.FunctionDef] = set()
+        self._names = Resolver(self)  # only for `may_be`: what a call cannot be needs no scopes
+        self._namespace_names: set[str] | None = None
 
     # -- what an expression is ------------------------------------------------------------------------
 
@@ -123,6 +132,7 @@ class GlobalsMutation(CodeRule):
         return (
             isinstance(node, cst.Call)
             and (nargs is None or len(node.args) == nargs)
+            and self._names.may_be(node.func, frozenset((name,)))
             and f"builtins.{name}" in self._qualnames(node.func)
         )
 
@@ -135,6 +145,7 @@ class GlobalsMutation(CodeRule):
             isinstance(index, cst.Index)
             and isinstance(index.value, cst.Name)
             and index.value.value == "__name__"
+            and self._names.may_be(node.value, _MODULES)
             and "sys.modules" in self._qualnames(node.value)
         )
 
@@ -163,6 +174,10 @@ class GlobalsMutation(CodeRule):
 
     def _alias_kind(self, name: cst.Name) -> str | None:
         """The kind of a name whose every assignment is `name = <namespace expression>`."""
+        if self._namespace_names is None:  # names assigned something that mentions a namespace, as text
+            self._namespace_names = set(_NAMESPACE_ALIAS_RE.findall(self.context.source))
+        if name.value not in self._namespace_names:
+            return None
         scope = self.get_metadata(ScopeProvider, name, None)
         if scope is None or name.value not in scope:
             return None
