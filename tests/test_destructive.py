@@ -494,3 +494,47 @@ def test_metadata_is_computed_only_when_asked():
         assert ScopeProvider in asked and PositionProvider not in asked
     finally:
         ModuleMetadata.table = original
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import os\na = b = os.fork\nwhile True:\n    b()\n",
+        "import shutil\nrm = (\n    shutil.rmtree\n)\nrm('/')\n",
+        "import os\nr = range\nfor _ in r(100):\n    os.fork()\n",
+        "from multiprocessing import Process as Proc\nwhile True:\n    Proc(target=print).start()\n",
+        "o = open\no('/dev/sda', 'wb')\n",
+        "m = map\nimport os, glob\nlist(m(os.remove, glob.glob('/etc/*')))\n",
+    ],
+)
+def test_aliases_of_the_api_are_still_resolved(source):
+    assert findings(source), source
+
+
+def test_calls_that_cannot_be_the_api_need_no_scopes():
+    from libcst.metadata import ScopeProvider  # noqa: PLC0415
+
+    from codealign.checks import ModuleMetadata, RuleContext, registered_rules, run_code_rules  # noqa: PLC0415
+
+    asked = []
+    original = ModuleMetadata.table
+
+    def table(self, key):
+        asked.append(key)
+        return original(self, key)
+
+    source = (
+        "import multiprocessing\n"
+        "def start(ctx, data):\n"
+        "    process = ctx.Process(target=print)\n"
+        "    for item in range(3):\n"
+        "        data.append(item)\n"
+        "    process.join()\n"
+    )
+    assert registered_rules()["CA105"].triggered_by(source)
+    ModuleMetadata.table = table
+    try:
+        assert run_code_rules(RuleContext("x.py", source), {"CA105"}) == []
+    finally:
+        ModuleMetadata.table = original
+    assert ScopeProvider not in asked
