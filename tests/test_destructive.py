@@ -448,6 +448,9 @@ def test_ca101_trigger_sees_every_spelling(source):
         "import os\nopen(os.path.join('/', 'dev', 'sda'), 'wb')\n",
         "open(r'\\\\.\\PhysicalDrive0', 'wb')\n",
         "import os\ntarget = '/dev/sda'\nopen(target, 'wb')\n",
+        "root = ''\nopen(f'{root}/dev/sda', 'wb')\n",
+        "open('%s/dev/sdb' % '', 'wb')\n",
+        "from pathlib import Path\nopen(Path('/dev/null').parent / 'sda', 'wb')\n",
     ],
 )
 def test_ca102_to_ca105_triggers_see_aliases_and_constants(source):
@@ -465,6 +468,8 @@ def test_ca102_to_ca105_triggers_see_aliases_and_constants(source):
         # a deletion, but no literal a dangerous place can be made of
         ("CA101", "import shutil\nshutil.rmtree(tmp_dir)\nname = key.split('/')[-1]\npath = p.rstrip('/')\n"),
         ("CA103", "import torch\ndevice = torch.device('cuda')\nopen('stddev.txt', 'w')\n"),
+        ("CA103", "import subprocess\nsubprocess.run(cmd, stdout=open('/dev/null', 'w'))\n"),
+        ("CA103", "URL = 'https://peps.python.org/dev/peps/'\nopen('log/dev/out.txt', 'w')\n"),
     ],
 )
 def test_triggers_leave_look_alikes_unparsed(code, source):

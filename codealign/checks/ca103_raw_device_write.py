@@ -1,7 +1,48 @@
+import re
+
 import libcst as cst
 
-from . import AnyOf, CodeRule, Invalid, RuleContext, any_name
+from . import CodeRule, Invalid, RuleContext, any_name
 from ._targets import RESOLVER_METADATA, Resolver, Text, argument, last_parts, options, walk
+
+
+class DeviceLiteral:
+    """A trigger: a literal a raw device path can be made from.
+
+    Every raw device (`raw_devices`) starts with `/dev/` or, on Windows, with two backslashes and `.` or `?`.
+    So some literal starts with `/dev` (also after a placeholder: `f"{root}/dev/sda"`, `"%s/dev/sda"`), is
+    `"dev"` or starts with it (`os.path.join("/", "dev", name)`), or holds the Windows prefix (escaped or
+    raw, then a backslash or the end of the literal). `/dev` inside a longer text (a URL, `a/dev/b`) is
+    not one, nor a device that is no disk (`/dev/null`, `/dev/urandom`, `/dev/tty*`, `/dev/shm/...`),
+    unless the module takes parents of paths (`Path("/dev/null").parent` is `/dev`).
+    """
+
+    def search(self, source: str) -> bool:
+        if _WINDOWS_DEVICE_RE.search(source):
+            return True
+        parents = "parent" in source or "dirname" in source
+        for match in _DEV_RE.finditer(source):
+            start = match.start()
+            if source[start - 1] == "/" and not (
+                source[start - 2 : start - 1] in ("'", '"', "}") or _PLACEHOLDER_RE.search(source, max(0, start - 12), start - 1)
+            ):
+                continue  # inside a longer text
+            if not parents and _NOT_A_DISK_RE.match(source, match.end()):
+                continue
+            return True
+        return False
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, DeviceLiteral)
+
+    def __hash__(self) -> int:
+        return hash(DeviceLiteral)
+
+
+_DEV_RE = re.compile(r"""dev\b(?<=[/'"]dev)""")  # a literal first, checked backwards: the fast scan
+_WINDOWS_DEVICE_RE = re.compile(r"""\\\\[.?][\\'"]""")
+_PLACEHOLDER_RE = re.compile(r"%[-#0 +]*\d*(?:\.\d+)?[a-zA-Z]$")
+_NOT_A_DISK_RE = re.compile(r"/(?:null|zero|u?random|std(?:in|out|err)|tty\w*|pts|shm|ptmx|console|log|full|fd(?=/))(?![\w-])")
 
 
 class RawDeviceWrite(CodeRule):
@@ -41,11 +82,8 @@ class RawDeviceWrite(CodeRule):
 
     @classmethod
     def triggers(cls):
-        # What is opened and how. Every raw device (raw_devices) starts with `/dev/` or, on Windows, with two
-        # backslashes and `.` or `?`, so some literal holds `/dev`, `"dev"` (`os.path.join("/", "dev", name)`)
-        # or that prefix (escaped or raw, then a backslash or the end of the literal).
-        device = AnyOf(r"""dev\b(?<=[/'"]dev)""", r"""\\\\[.?][\\'"]""")
-        return (device, any_name(cls.data("open_functions", {}), cls.data("open_methods", {})))
+        # What is opened and how; the device path comes from a literal (see `DeviceLiteral`).
+        return (DeviceLiteral(), any_name(cls.data("open_functions", {}), cls.data("open_methods", {})))
     VALID = (
         "with open('/dev/sda', 'rb') as disk:\n    header = disk.read(512)\n",
         "open('/dev/sda')\n",
