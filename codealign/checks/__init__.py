@@ -59,8 +59,9 @@ class CodeRule(cst.BatchableCSTVisitor):
     # needs more than that overrides `triggered_by()`.
     TRIGGERS: ClassVar[tuple] = ()
     # The metadata a rule may ask for with `get_metadata`. Nothing is computed before the traversal: each
-    # provider runs the first time a rule asks for it (positions usually only for a finding), once per module.
-    METADATA_DEPENDENCIES = (PositionProvider,)
+    # provider runs the first time a rule asks for it, once per module, so a rule pays only for what it uses
+    # (positions usually only for a finding; CA201 never needs scopes).
+    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
 
     _registry: ClassVar[dict[str, type["CodeRule"]]] = {}
 

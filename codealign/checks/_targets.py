@@ -26,9 +26,6 @@ from functools import cache
 import libcst as cst
 from libcst.metadata import ParentNodeProvider, QualifiedNameProvider, ScopeProvider
 
-# The metadata a rule that uses a `Resolver` may ask for (positions are every rule's).
-RESOLVER_METADATA = (QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
-
 UNKNOWN = "\ue000"
 TEMP = "\ue010"
 CWD = "\ue011"

@@ -1,7 +1,7 @@
 import libcst as cst
 
 from . import CodeRule, Invalid, RuleContext, api
-from ._targets import RESOLVER_METADATA, PlaceTrigger, Resolver, argument, classify_place, last_parts, options
+from ._targets import PlaceTrigger, Resolver, argument, classify_place, last_parts, options
 
 
 class DangerousDelete(CodeRule):
@@ -50,7 +50,6 @@ class DangerousDelete(CodeRule):
     """
 
     CODE = "CA101"
-    METADATA_DEPENDENCIES = RESOLVER_METADATA
 
     @classmethod
     def triggers(cls):

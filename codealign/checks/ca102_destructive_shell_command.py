@@ -1,7 +1,7 @@
 import libcst as cst
 
 from . import CodeRule, Invalid, RuleContext, api
-from ._targets import CWD, RESOLVER_METADATA, UNKNOWN, Choice, Resolver, Seq, Text, argument, call_args, last_parts, options
+from ._targets import CWD, UNKNOWN, Choice, Resolver, Seq, Text, argument, call_args, last_parts, options
 
 
 class DestructiveShellCommand(CodeRule):
@@ -41,7 +41,6 @@ class DestructiveShellCommand(CodeRule):
     """
 
     CODE = "CA102"
-    METADATA_DEPENDENCIES = RESOLVER_METADATA
 
     @classmethod
     def triggers(cls):

@@ -3,7 +3,7 @@ import re
 import libcst as cst
 
 from . import CodeRule, Invalid, RuleContext, any_name
-from ._targets import RESOLVER_METADATA, Resolver, Text, argument, last_parts, options, walk
+from ._targets import Resolver, Text, argument, last_parts, options, walk
 
 
 class DeviceLiteral:
@@ -78,7 +78,6 @@ class RawDeviceWrite(CodeRule):
     """
 
     CODE = "CA103"
-    METADATA_DEPENDENCIES = RESOLVER_METADATA
 
     @classmethod
     def triggers(cls):

@@ -2,7 +2,6 @@ import libcst as cst
 
 from . import CodeRule, Invalid, RuleContext, api
 from ._targets import (
-    RESOLVER_METADATA,
     PlaceTrigger,
     Resolver,
     argument,
@@ -58,7 +57,6 @@ class DeleteWalk(CodeRule):
     """
 
     CODE = "CA104"
-    METADATA_DEPENDENCIES = RESOLVER_METADATA
 
     @classmethod
     def triggers(cls):

@@ -1,7 +1,7 @@
 import libcst as cst
 
 from . import CodeRule, Invalid, RuleContext, api
-from ._targets import RESOLVER_METADATA, Resolver, argument, last_parts, walk
+from ._targets import Resolver, argument, last_parts, walk
 
 _SKIP = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 _LOOPS = (cst.For, cst.While)
@@ -55,7 +55,6 @@ class ForkBomb(CodeRule):
 
     CODE = "CA105"
 
-    METADATA_DEPENDENCIES = RESOLVER_METADATA
 
     @classmethod
     def triggers(cls):

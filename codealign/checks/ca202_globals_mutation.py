@@ -66,7 +66,6 @@ class GlobalsMutation(CodeRule):
     """
 
     CODE = "CA202"
-    METADATA_DEPENDENCIES = (QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
     # Every write goes through `globals()`, `vars()` or `sys.modules[__name__]` (assigning that entry itself,
     # a lazy module, writes no global); `from builtins import globals as g` calls one under another name.
     TRIGGERS = (

@@ -179,7 +179,6 @@ class MutableModuleState(CodeRule):
     """
 
     CODE = "CA203"
-    METADATA_DEPENDENCIES = (QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
     # A module-level binding (column 0) of something that can be a mutable container (a display, a
     # comprehension or a call: `[]`, `{}`, `[0] * n`, `dict.fromkeys(...)`, `dd(int)` after an import alias),
     # and a function. `triggered_by` then wants one of those names mutated somewhere (see `_mutated`).
