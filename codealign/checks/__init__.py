@@ -7,6 +7,7 @@ code examples that `tests/test_rule_examples.py` turns into tests. Rules report 
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import pkgutil
 import re
@@ -393,10 +394,41 @@ def _parents(module: cst.Module) -> dict:
     stack = [module]
     while stack:
         node = stack.pop()
-        for child in node.children:
+        for child in child_nodes(node):
             parents[child] = node
             stack.append(child)
     return parents
+
+
+def child_nodes(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """The same nodes as `node.children`, read from the node's fields: about 3x faster (`children` runs a
+    visitor that rebuilds the node), but not in source order; for sets, maps and `any`, not for "the first"."""
+    found = []
+    for name in _node_fields(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            found.append(value)
+        elif isinstance(value, (list, tuple)):
+            found.extend(item for item in value if isinstance(item, cst.CSTNode))
+    return found
+
+
+def nodes_under(root: cst.CSTNode, kind, *, skip=()) -> list:
+    """Nodes of `kind` in `root` (itself included), not descending into `skip` nodes below it; any order."""
+    found = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, kind):
+            found.append(node)
+        if node is root or not isinstance(node, skip):
+            stack.extend(child_nodes(node))
+    return found
+
+
+@cache
+def _node_fields(cls) -> tuple[str, ...]:
+    return tuple(field.name for field in dataclasses.fields(cls))
 
 
 class _QualifiedNames:

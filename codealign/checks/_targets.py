@@ -913,14 +913,10 @@ def _exits_when_user_declines(resolver: Resolver, statement: cst.CSTNode) -> boo
 
 
 def _walk(node: cst.CSTNode, kind) -> list:
-    found = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, kind):
-            found.append(current)
-        stack.extend(current.children)
-    return found
+    """Nodes of `kind` in `node`, in no particular order (see `walk` for source order)."""
+    from . import nodes_under  # noqa: PLC0415  (the package imports this module's users)
+
+    return nodes_under(node, kind)
 
 
 def walk(node: cst.CSTNode, kind, *, skip=(cst.FunctionDef, cst.ClassDef, cst.Lambda)) -> list:

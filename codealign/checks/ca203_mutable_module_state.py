@@ -13,7 +13,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from . import CodeRule, Invalid
+from . import CodeRule, Invalid, nodes_under
 
 # Calls that build a new mutable container.
 _MUTABLE_FACTORIES = frozenset({
@@ -416,50 +416,23 @@ class MutableModuleState(CodeRule):
 
 
 def _returns(body: cst.CSTNode):
-    """The `return` statements of a function body, not of nested functions or classes."""
-    found: list[cst.Return] = []
-
-    class _Collect(cst.CSTVisitor):
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return False
-
-        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-            return False
-
-        def visit_Lambda(self, node: cst.Lambda) -> bool:
-            return False
-
-        def visit_Return(self, node: cst.Return) -> None:
-            if node.value is not None:
-                found.append(node)
-
-    body.visit(_Collect())
-    return found
+    """The `return` statements with a value of a function body, not of nested functions or classes."""
+    nested = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+    return [r for r in nodes_under(body, cst.Return, skip=nested) if r.value is not None]
 
 
 def _names_in(node: cst.CSTNode) -> list[cst.Name]:
-    names: list[cst.Name] = []
-
-    class _Collect(cst.CSTVisitor):
-        def visit_Name(self, name: cst.Name) -> None:
-            names.append(name)
-
-    node.visit(_Collect())
-    return names
+    return nodes_under(node, cst.Name)
 
 
 def _decorator_names(module: cst.Module) -> tuple[set[str], set[str]]:
     """Names the module applies as decorators (`@name`) and as decorator factories (`@name(...)`)."""
     plain: set[str] = set()
     factories: set[str] = set()
-
-    class _Collect(cst.CSTVisitor):
-        def visit_Decorator(self, node: cst.Decorator) -> None:
-            target = node.decorator
-            if isinstance(target, cst.Name):
-                plain.add(target.value)
-            elif isinstance(target, cst.Call) and isinstance(target.func, cst.Name):
-                factories.add(target.func.value)
-
-    module.visit(_Collect())
+    for node in nodes_under(module, cst.Decorator):
+        target = node.decorator
+        if isinstance(target, cst.Name):
+            plain.add(target.value)
+        elif isinstance(target, cst.Call) and isinstance(target.func, cst.Name):
+            factories.add(target.func.value)
     return plain, factories
