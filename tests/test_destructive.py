@@ -543,3 +543,55 @@ def test_calls_that_cannot_be_the_api_need_no_scopes():
     finally:
         ModuleMetadata.table = original
     assert ScopeProvider not in asked
+
+
+def test_fast_traversal_matches_libcst():
+    """visit_batched / source_children read node fields instead of rebuilding nodes; they must give libcst's
+    calls in libcst's order, whitespace skipped only when no rule visits it."""
+    import libcst as cst  # noqa: PLC0415
+
+    from codealign.checks import _TRIVIA, source_children, visit_batched  # noqa: PLC0415
+
+    source = textwrap.dedent(
+        """\
+        import os  # comment
+        @decorate(globals().update(x))
+        def f(a, *args, b: int = (1 + 2), **kw) -> "T":
+            x = a if b else [i async for i in g() if i] or {k: v for k, v in kw.items()}
+            del x[1:2, ...], y.z
+            with open(a) as h, g() as (i, j):
+                return f"{a!r:>{b}}" + 'x' 'y'
+        class C(B, metaclass=M):
+            match a:
+                case {"k": [1, *rest]} | None if rest:
+                    lambda q=1, /, *, r: q
+        """
+    )
+    module = cst.parse_module(source)
+    names = [n for n in dir(cst) if isinstance(getattr(cst, n), type) and issubclass(getattr(cst, n), cst.CSTNode)]
+
+    def recorder(kinds):
+        class Recorder(cst.BatchableCSTVisitor):
+            def __init__(self):
+                super().__init__()
+                self.events = []
+
+        for kind in kinds:
+            for prefix in ("visit_", "leave_"):
+                def method(self, node, prefix=prefix):
+                    self.events.append((prefix, id(node)))
+
+                method.__name__ = prefix + kind
+                setattr(Recorder, prefix + kind, method)
+        return Recorder
+
+    for kinds in (names, [n for n in names if not issubclass(getattr(cst, n), _TRIVIA)]):
+        theirs, ours = recorder(kinds)(), recorder(kinds)()
+        cst.visit_batched(module, [theirs])
+        visit_batched(module, [ours])
+        assert ours.events == theirs.events
+    stack = [module]
+    while stack:
+        node = stack.pop()
+        assert [id(c) for c in source_children(node)] == [id(c) for c in node.children]
+        stack.extend(node.children)

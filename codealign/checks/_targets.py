@@ -921,14 +921,17 @@ def _walk(node: cst.CSTNode, kind) -> list:
 
 def walk(node: cst.CSTNode, kind, *, skip=(cst.FunctionDef, cst.ClassDef, cst.Lambda)) -> list:
     """Nodes of `kind` under `node`, not descending into nested functions and classes."""
+    from . import _is_trivia, source_children  # noqa: PLC0415  (the package imports this module's users)
+
+    trivia = _is_trivia(kind)
     found = []
-    stack = list(node.children)
+    stack = source_children(node, trivia=trivia)
     while stack:
         current = stack.pop()
         if isinstance(current, kind):
             found.append(current)
         if not isinstance(current, skip):
-            stack.extend(current.children)
+            stack.extend(source_children(current, trivia=trivia))
     return found
 
 
