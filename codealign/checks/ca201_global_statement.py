@@ -8,6 +8,8 @@ from libcst.metadata import PositionProvider
 from . import CodeRule, Invalid
 
 _KEYWORD_RE = re.compile(r"(?:global|nonlocal)\b")  # a literal first: the regex engine scans fast
+# What follows the keyword in the statement: names, then the end of the statement (`global a, b  # ...`).
+_NAMES_RE = re.compile(r"(?:[ \t]|\\\r?\n)+[A-Za-z_]\w*(?:(?:[ \t]|\\\r?\n)*,(?:[ \t]|\\\r?\n)*[A-Za-z_]\w*)*[ \t]*(?:[\r\n;#]|$)")
 
 
 def _target_names(target: cst.BaseExpression):
@@ -155,12 +157,13 @@ class GlobalStatement(CodeRule):
 
     @classmethod
     def triggered_by(cls, source: str, memo: dict | None = None) -> bool:
-        """The keyword as a statement: first on its line, or after `;` or `:` (`def f(): global x`), not in prose."""
+        """The keyword as a statement: first on its line, or after `;` or `:` (`def f(): global x`), followed
+        by names and the end of the statement; not in prose ("the global batch size")."""
         if "global" not in source and "nonlocal" not in source:
             return False
         for match in _KEYWORD_RE.finditer(source):
             before = source[source.rfind("\n", 0, match.start()) + 1 : match.start()].rstrip(" \t")
-            if not before or before[-1] in ";:":
+            if (not before or before[-1] in ";:") and _NAMES_RE.match(source, match.end()):
                 return True
         return False
     VALID = (
