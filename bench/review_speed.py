@@ -10,8 +10,8 @@ each through its command line in a fresh subprocess (start-up included, as a use
 and prints files, wall seconds, files/s and CPU seconds for each, and codealign's times as ratios of
 bandit's (CPU seconds include worker processes and hardly depend on the machine's load; wall seconds do).
 Targets: --jobs 1 within 1.5x of bandit (codealign runs bandit's checks *and* its own libcst rules),
---jobs 2 faster than bandit. `--repeat N` keeps each tool's best of N runs. It also times both tools on one
-small file (start-up; target for codealign: under 0.5 s).
+--jobs 2 faster than bandit. `--repeat N` keeps each tool's best of N runs, the tools taking turns. It also
+times both tools on one small file (start-up; target for codealign: under 0.5 s).
 
 Each command runs once untimed first, with bytecode writing allowed even where PYTHONDONTWRITEBYTECODE is
 set: an installed package has its .pyc files, and compiling codealign's sources on every run is no part of
@@ -63,18 +63,27 @@ def _children_cpu() -> float:
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def timed(command: list[str], repeat: int) -> tuple[float, float, subprocess.CompletedProcess]:
-    """Best wall seconds and best CPU seconds (user + system, worker processes included) of `repeat` runs,
-    after one untimed run. CPU time hardly depends on what else the machine runs; wall time does."""
-    subprocess.run(command, capture_output=True, text=True, env=ENV)
-    best, best_cpu, last = float("inf"), float("inf"), None
+def timed_together(commands: list[list[str]], repeat: int) -> list[tuple[float, float, subprocess.CompletedProcess]]:
+    """For each command, best wall seconds and best CPU seconds (user + system, worker processes included)
+    of `repeat` runs, after one untimed run. The commands take turns (a, b, c, a, b, c), so that a change in
+    what else the machine runs does not favour the ones that happened to run first. CPU time depends less
+    on that than wall time, though not at all only on an idle machine."""
+    for command in commands:
+        subprocess.run(command, capture_output=True, text=True, env=ENV)
+    best = [[float("inf"), float("inf"), None] for _ in commands]
     for _ in range(repeat):
-        cpu = _children_cpu()
-        started = time.perf_counter()
-        last = subprocess.run(command, capture_output=True, text=True, env=ENV)
-        best = min(best, time.perf_counter() - started)
-        best_cpu = min(best_cpu, _children_cpu() - cpu)
-    return best, best_cpu, last
+        for index, command in enumerate(commands):
+            cpu = _children_cpu()
+            started = time.perf_counter()
+            proc = subprocess.run(command, capture_output=True, text=True, env=ENV)
+            best[index][0] = min(best[index][0], time.perf_counter() - started)
+            best[index][1] = min(best[index][1], _children_cpu() - cpu)
+            best[index][2] = proc
+    return [tuple(entry) for entry in best]
+
+
+def timed(command: list[str], repeat: int) -> tuple[float, float, subprocess.CompletedProcess]:
+    return timed_together([command], repeat)[0]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,12 +99,13 @@ def main(argv: list[str] | None = None) -> int:
     codealign = str(BIN / "codealign")
     bandit = str(BIN / "bandit")
     rows = []
-    for label, command in (
+    tools = (
         ("bandit -r -q", [bandit, "-r", "-q", str(tree)]),
         ("codealign --jobs 1", [codealign, "review", "--no-config", "--jobs", "1", "--format", "json", str(tree)]),
         ("codealign --jobs 2", [codealign, "review", "--no-config", "--jobs", "2", "--format", "json", str(tree)]),
-    ):
-        seconds, cpu, proc = timed(command, args.repeat)
+    )
+    timings = timed_together([command for _, command in tools], args.repeat)
+    for (label, _), (seconds, cpu, proc) in zip(tools, timings):
         if label.startswith("bandit"):
             if proc.returncode not in (0, 1):
                 raise SystemExit(f"bandit failed ({proc.returncode}): {proc.stderr[-2000:]}")
@@ -115,10 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         one = Path(folder) / "one.py"
         one.write_text("import os\n\nos.remove('build/report.txt')\n", encoding="utf-8")
-        startup = {
-            "bandit": timed([bandit, "-q", str(one)], max(args.repeat, 3))[0],
-            "codealign": timed([codealign, "review", "--no-config", str(one)], max(args.repeat, 3))[0],
-        }
+        pair = timed_together([[bandit, "-q", str(one)], [codealign, "review", "--no-config", str(one)]], max(args.repeat, 3))
+        startup = {"bandit": pair[0][0], "codealign": pair[1][0]}
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"tree: {tree}  (cpus: {os.cpu_count()}, load average {load:.1f}, best of {args.repeat})")
     print(f"{'tool':20} {'files':>6} {'wall s':>8} {'files/s':>8} {'x bandit':>9} {'cpu s':>8} {'x bandit':>9} "
