@@ -112,8 +112,9 @@ def plan(config: dict) -> list[Step]:
     previous = {"base": base}
     for stage in ("sft", "reward", "dpo") + ((rl,) if rl != "none" else ()):
         section = config[stage]
+        built = steps and steps[0].name == "data"  # data built by this recipe: its fingerprint stands for it
         inputs = {"section": section, "shared": shared,
-                  "data": _data_digest(section.get("dataset") or section.get("prompts"))}
+                  "data": steps[0].fingerprint if built else _data_digest(section.get("dataset") or section.get("prompts"))}
         if stage == "reward":
             inputs["backbone"] = section.get("backbone") if section.get("backbone") != "policy" else base
         else:
@@ -123,8 +124,6 @@ def plan(config: dict) -> list[Step]:
                 raise CodealignError(f"{stage}.init is {init}, which this recipe does not train before {stage}")
         if stage in RL_STAGES and section.get("use_reward_model", True):
             inputs["reward_model"] = previous["reward"]
-        if steps and steps[0].name == "data":
-            inputs["data"] = steps[0].fingerprint
         steps.append(Step(stage, stage_dir(config, stage), _digest(inputs), inputs))
         previous[stage] = steps[-1].fingerprint
     last = steps[-1]
@@ -251,28 +250,17 @@ def overall_table(report: str) -> str:
 
 
 def add_parsers(subparsers) -> None:
-    from .training import available_presets  # noqa: PLC0415
+    from .training import add_config_arguments  # noqa: PLC0415
 
     parser = subparsers.add_parser(
         "align", help="the whole recipe: data → SFT → reward → DPO → [GRPO/RLOO] → export → bench base vs aligned")
-    parser.add_argument("--preset", default=None, help=f"shipped config: {', '.join(available_presets())} (default cpu)")
-    parser.add_argument("--config", default=None, help="a YAML config file instead of a preset")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a config key, e.g. --set align.rl=grpo (repeatable)")
-    parser.add_argument("--model", default=None, help="base model: a local folder or 'embedded' (default)")
-    parser.add_argument("--output-dir", default=None, help="run folder (default: the preset's output_dir)")
+    add_config_arguments(parser, example="align.rl=grpo")
     parser.add_argument("--dry-run", action="store_true", help="print the plan (which steps run, resume or skip)")
     parser.set_defaults(handler=_run_align)
 
 
 def _run_align(args) -> int:
-    from .training import load_config  # noqa: PLC0415
+    from .training import config_from_args  # noqa: PLC0415
 
-    overrides = list(args.overrides)
-    if args.model:
-        overrides.append(f"model={args.model}")
-    if args.output_dir:
-        overrides.append(f"output_dir={args.output_dir}")
-    config = load_config(args.preset, args.config, overrides)
-    run(config, dry_run=args.dry_run)
+    run(config_from_args(args), dry_run=args.dry_run)
     return 0

@@ -246,14 +246,15 @@ def _unfenced_findings(response: str) -> list[Finding]:
         if guess == "shell":
             sub = analyze_shell(run.code, "<response>", honor_suppressions=False).findings
             found += [f.moved(line_offset=run.start_line - 1) for f in sub]
-        elif guess == "python" or guess is None:
+        else:  # Python, or unclassified: the Python analyzers decide (parse errors are dropped below)
             found += _python_run_findings(run.code, run.start_line, analyze_python, imports)
     return [f for f in found if f.category != CATEGORY_PARSE_ERROR]
 
 
 def _python_run_findings(code: str, start_line: int, analyze_python, imports: list[str]) -> list[Finding]:
     lines = code.splitlines()
-    imports = [line for line in dict.fromkeys(imports) if line not in {x.strip() for x in lines}]
+    own = {line.strip() for line in lines}
+    imports = [line for line in dict.fromkeys(imports) if line not in own]
     whole = analyze_python("\n".join(imports + [code]), "<response>", honor_suppressions=False)
     if whole.parsed:
         return [f.moved(line_offset=start_line - 1 - len(imports)) for f in whole.findings if f.line > len(imports)]

@@ -435,15 +435,30 @@ def export(source: str | Path, out: str | Path) -> Path:
     raise CodealignError(f"{source} is neither a stage folder (with model/) nor a LoRA checkpoint (adapter_config.json)")
 
 
+def add_config_arguments(parser, example: str) -> None:
+    """The flags every config-driven command shares (train, align); `config_from_args` reads them."""
+    parser.add_argument("--preset", default=None, help=f"shipped config: {', '.join(available_presets())} (default cpu)")
+    parser.add_argument("--config", default=None, help="a YAML config file instead of a preset")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help=f"override a config key, e.g. --set {example} (repeatable)")
+    parser.add_argument("--model", default=None, help="base model: a local folder or 'embedded' (default)")
+    parser.add_argument("--output-dir", default=None, help="run folder (default: the preset's output_dir)")
+
+
+def config_from_args(args) -> dict:
+    """The validated config of `add_config_arguments` flags: preset or file, --set, then --model/--output-dir."""
+    overrides = list(args.overrides)
+    if args.model:
+        overrides.append(f"model={args.model}")
+    if args.output_dir:
+        overrides.append(f"output_dir={args.output_dir}")
+    return load_config(args.preset, args.config, overrides)
+
+
 def add_parsers(subparsers) -> None:
     train = subparsers.add_parser("train", help="fine-tune: sft, reward, dpo, grpo, rloo (TRL)")
     train.add_argument("stage", choices=STAGES)
-    train.add_argument("--preset", default=None, help=f"shipped config: {', '.join(available_presets())} (default cpu)")
-    train.add_argument("--config", default=None, help="a YAML config file instead of a preset")
-    train.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                       help="override a config key, e.g. --set dpo.beta=0.2 (repeatable)")
-    train.add_argument("--model", default=None, help="base model: a local folder or 'embedded'")
-    train.add_argument("--output-dir", default=None)
+    add_config_arguments(train, example="dpo.beta=0.2")
     train.add_argument("--resume", action="store_true", help="continue from the stage's last checkpoint")
     train.set_defaults(handler=_run_train)
 
@@ -454,12 +469,7 @@ def add_parsers(subparsers) -> None:
 
 
 def _run_train(args) -> int:
-    overrides = list(args.overrides)
-    if args.model:
-        overrides.append(f"model={args.model}")
-    if args.output_dir:
-        overrides.append(f"output_dir={args.output_dir}")
-    config = load_config(args.preset, args.config, overrides)
+    config = config_from_args(args)
     metrics = run_stage(args.stage, config, resume=args.resume)
     print(json.dumps({"stage": args.stage, "output": str(stage_dir(config, args.stage)), "metrics": metrics},
                      indent=2, default=str))
