@@ -243,3 +243,60 @@ def test_pack_entry_matches_bandit_and_is_complete(code):
 )
 def test_suggestions_name_the_safer_alternative(code, needle):
     assert needle in rule_spec(code).suggestion
+
+
+# --- the lean traversal reports exactly what bandit's manager reports ---------------------------------------
+
+NOSEC_SNIPPETS = [
+    "import subprocess\nsubprocess.call(cmd, shell=True)  # nosec\n",
+    "import subprocess\nsubprocess.call(cmd, shell=True)  # nosec B602\n",
+    "import subprocess\nsubprocess.call(cmd, shell=True)  # nosec B101\n",
+    "import subprocess\nsubprocess.call(\n    cmd,\n    shell=True,  # nosec\n)\n",
+    "import pickle  # nosec: B403\nx = pickle.loads(b)\npassword = 'hunter2'  # nosec\n",
+    "assert x  # nosec\nexec(code)\n",
+]
+
+
+def _manager_scan(source: str, honor_nosec: bool):
+    """Bandit's own entry point for one file, as its CLI drives it."""
+    import io
+    import warnings
+
+    from bandit.core import manager
+
+    from codealign.insecure import _as_utf8, _bandit_config
+
+    scanner = manager.BanditManager(_bandit_config(), "file", quiet=True, ignore_nosec=not honor_nosec)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scanner._parse_file("<string>", io.BytesIO(_as_utf8(source)), ["<string>"])
+    return scanner.results, (scanner.skipped[0][1] if scanner.skipped else None)
+
+
+def _stdlib_sources():
+    import sysconfig
+    from pathlib import Path
+
+    root = Path(sysconfig.get_paths()["stdlib"])
+    names = ["subprocess.py", "tempfile.py", "pickle.py", "shutil.py", "ssl.py", "http/server.py", "ftplib.py",
+             "xml/dom/minidom.py", "random.py", "tarfile.py", "smtplib.py", "logging/config.py"]
+    return [(root / name).read_text(encoding="utf-8") for name in names if (root / name).exists()]
+
+
+@pytest.mark.parametrize("honor_nosec", [True, False])
+def test_lean_traversal_matches_the_bandit_manager(honor_nosec):
+    from codealign.insecure import _bandit_results
+
+    def key(issue):
+        return (issue.test_id, issue.lineno, tuple(issue.linerange), issue.col_offset, issue.end_col_offset,
+                str(issue.severity), str(issue.confidence), issue.text)
+
+    sources = _stdlib_sources() + NOSEC_SNIPPETS + [DIRTY, CLEAN, "def f(:\n", "x = eval(input())\n"]
+    compared = 0
+    for source in sources:
+        expected, expected_skip = _manager_scan(source, honor_nosec)
+        got, skip = _bandit_results(source, "<string>", honor_nosec)
+        assert sorted(map(key, got)) == sorted(map(key, expected))
+        assert skip == expected_skip
+        compared += len(expected)
+    assert compared > 40  # the stdlib modules and snippets give bandit plenty to report
