@@ -8,6 +8,7 @@ the resumable trainer checkpoints and `<stage>/stage.json` what was trained from
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import sys
@@ -125,6 +126,32 @@ def _records(path: str | Path, split: str, required: tuple[str, ...]) -> list[di
     return records
 
 
+def _mixed(records: list[dict], mix: dict | None, stage: str) -> list[dict]:
+    """Keep `mix[category]` (a fraction in [0, 1], default 1) of each prompt category's records.
+
+    The subset is stable (ordered by a hash of the prompt id), so a rerun or a resumed run trains on the same
+    records. It sets the data mix: the shipped sets are half harmful prompts, and a small model trained on all
+    of them learns to open every answer with a refusal."""
+    if not mix:
+        return records
+    for category, share in mix.items():
+        if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
+            raise CodealignError(f"{stage}.mix.{category} must be a fraction between 0 and 1, got {share!r}")
+    groups: dict[str, list[int]] = {}
+    for index, record in enumerate(records):
+        groups.setdefault(str(record.get("category")), []).append(index)
+    keep = set()
+    for category, indexes in groups.items():
+        share = mix.get(category, 1.0)
+        ranked = sorted(indexes, key=lambda i: hashlib.sha1(
+            str(records[i].get("prompt_id") or records[i].get("prompt") or i).encode()).hexdigest())
+        keep.update(ranked[: round(share * len(ranked))])
+    kept = [record for index, record in enumerate(records) if index in keep]
+    if not kept:
+        raise CodealignError(f"{stage}.mix keeps none of the {len(records)} records")
+    return kept
+
+
 def init_model_path(config: dict, stage: str) -> Path:
     """Where a stage starts: the base model, or the merged model of an earlier stage of this run."""
     from .models import resolve_model  # noqa: PLC0415
@@ -227,7 +254,7 @@ def train_sft(config: dict, resume: bool = False) -> dict:
 
     out = stage_dir(config, "sft")
     init = init_model_path(config, "sft")
-    records = _records(config["sft"]["dataset"], "train", ("messages",))
+    records = _mixed(_records(config["sft"]["dataset"], "train", ("messages",)), config["sft"].get("mix"), "sft")
     dataset = Dataset.from_list(
         [{"prompt": r["messages"][:-1], "completion": r["messages"][-1:]} for r in records]
     )
@@ -251,7 +278,8 @@ def train_dpo(config: dict, resume: bool = False) -> dict:
 
     out = stage_dir(config, "dpo")
     init = init_model_path(config, "dpo")
-    records = _records(config["dpo"]["dataset"], "train", ("prompt", "chosen", "rejected"))
+    records = _mixed(_records(config["dpo"]["dataset"], "train", ("prompt", "chosen", "rejected")),
+                     config["dpo"].get("mix"), "dpo")
     model, tokenizer = _load_policy(init, config)
     args = DPOConfig(**_common_args(config, "dpo", out), beta=float(config["dpo"].get("beta", 0.1)),
                      max_length=config["dpo"].get("max_length", 640))

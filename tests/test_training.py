@@ -121,6 +121,8 @@ def test_killed_training_resumes_from_its_checkpoint(workspace):
         (["--model", "/nonexistent/model"], "no local model folder"),
         (["--model", "org/some-model"], "never downloads"),
         (["--config", "/nonexistent.yaml"], "cannot read config"),
+        (["--set", "sft.mix.harmful=1.5"], "sft.mix.harmful must be a fraction between 0 and 1"),
+        (["--set", "sft.mix.malware=0.5"], "unknown config key 'sft.mix.malware'"),
     ],
 )
 def test_bad_configs_are_one_line_errors(tmp_path, args, message):
@@ -132,3 +134,15 @@ def test_bad_configs_are_one_line_errors(tmp_path, args, message):
     assert result.returncode == 2, result.stderr[-1500:]
     assert message in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_mix_keeps_a_stable_share_of_each_category():
+    from codealign.training import _mixed
+
+    records = [{"category": c, "prompt_id": f"{c}-{i}"} for c in ("harmful", "benign") for i in range(40)]
+    half = _mixed(records, {"harmful": 0.5, "benign": 1.0}, "sft")
+    assert sum(r["category"] == "harmful" for r in half) == 20
+    assert sum(r["category"] == "benign" for r in half) == 40
+    assert _mixed(list(reversed(records)), {"harmful": 0.5}, "sft") == list(reversed(half))  # same records
+    assert _mixed(records, None, "sft") == records
+    assert [r["category"] for r in _mixed(records, {"harmful": 0.0}, "dpo")] == ["benign"] * 40
