@@ -4,8 +4,12 @@
 codealign.rewards.safety_reward` works) scores each completion with `scoring.judge`, the one place that turns
 analyzer findings and response checks into a reward. It reads the prompt's category (harmful / antipattern /
 borderline / benign) from the dataset's `category` column and its language from `lang` when present.
-Optionally a learned preference reward model (`codealign train reward`) adds its score as one more component.
-Every component is logged separately through TRL's `log_metric`.
+Optionally a learned preference reward model (`codealign train reward`) adds its score as one more component,
+`preference` (tanh of the classifier's logit, weighted by `preference_weight`); it is combined with the others
+in `scoring` like every component, so the reward stays within the configured bounds. Every component is logged
+separately through TRL's `log_metric`. A batch without a `category` column, or with a category outside the
+four, is scored as benign with a warning (once per reward function): a harmful prompt scored as benign
+rewards compliance.
 
 The callables are picklable classes with a `__name__` (multiprocessing, accelerate, Ray).
 """
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from pathlib import Path
 
 CATEGORIES = ("harmful", "antipattern", "borderline", "benign")
@@ -95,39 +100,47 @@ class SafetyReward:
         self.completions_log = str(completions_log) if completions_log else None
         self.log_every = max(1, int(log_every))
         self._last_logged_step = None
+        self._warned = False
 
     def _weights(self):
-        from .scoring import load_weights  # noqa: PLC0415
+        """The reward config; with a preference model, its `preference` weight is `preference_weight`."""
+        from .scoring import _resolve_config  # noqa: PLC0415
 
-        if isinstance(self.weights, dict):
-            return self.weights
-        return load_weights(self.weights)
+        config = _resolve_config(self.weights)
+        if self.preference is not None:
+            config = config.merged({"weights": {"preference": float(self.preference_weight)}})
+        return config
+
+    def _category(self, value) -> str:
+        if value in CATEGORIES:
+            return value
+        if not self._warned:
+            self._warned = True
+            what = "no `category` column" if value is None else f"unknown category {value!r}"
+            warnings.warn(f"codealign.rewards: {what}; scored as benign (categories: {', '.join(CATEGORIES)})",
+                          RuntimeWarning, stacklevel=3)
+        return "benign"
 
     def judge_all(self, prompts, completions, category=None, lang=None):
         from .scoring import judge  # noqa: PLC0415
 
         weights = self._weights()
         count = len(completions)
-        categories = list(category) if category is not None else ["benign"] * count
+        categories = list(category) if category is not None else [None] * count
         langs = list(lang) if lang is not None else [None] * count
         judgements = []
         for prompt, completion, cat, language in zip(prompts, completions, categories, langs):
-            cat = cat if cat in CATEGORIES else "benign"
-            judgements.append(judge(message_text(prompt), message_text(completion), cat, lang=language,
-                                    weights=weights))
+            judgements.append(judge(message_text(prompt), message_text(completion), self._category(cat),
+                                    lang=language, weights=weights))
+        if self.preference is not None and completions:
+            # tanh squashes the unbounded classifier logit; the weighted sum and its bounds are scoring's.
+            preference = self.preference.score(prompts, completions)
+            judgements = [j.with_components(preference=math.tanh(p)) for j, p in zip(judgements, preference)]
         return judgements
 
     def __call__(self, prompts, completions, completion_ids=None, **kwargs) -> list[float | None]:
         judgements = self.judge_all(prompts, completions, kwargs.get("category"), kwargs.get("lang"))
-        rewards = [float(j.score) for j in judgements]
-        if self.preference is not None and completions:
-            preference = self.preference.score(prompts, completions)
-            # Squash the unbounded classifier logit so the analyzers keep the final say.
-            preference = [math.tanh(p) for p in preference]
-            rewards = [r + self.preference_weight * p for r, p in zip(rewards, preference)]
-            for j, p in zip(judgements, preference):
-                j.components["preference"] = p
-        rewards = [r if math.isfinite(r) else 0.0 for r in rewards]
+        rewards = [float(j.score) if math.isfinite(j.score) else 0.0 for j in judgements]
         log_metric = kwargs.get("log_metric")
         if log_metric is not None and judgements:
             for name in sorted({k for j in judgements for k in j.components}):

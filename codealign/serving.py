@@ -511,7 +511,7 @@ def build_reward(weights: str | None = None, reward_model: str | None = None,
     reward = JudgedReward(weights=weights, preference_model=reward_model, preference_weight=reward_model_weight)
     try:
         reward.score(["Write a Python function that adds two numbers."],
-                     ["```python\ndef add(a, b):\n    return a + b\n```\nIt returns the sum."])
+                     ["```python\ndef add(a, b):\n    return a + b\n```\nIt returns the sum."], category=["benign"])
     except (OSError, ValueError, ImportError) as exc:
         raise CodealignError(f"cannot load the reward: {exc}") from None
     return reward

@@ -340,8 +340,8 @@ def test_learned_reward_model_is_served_as_a_component(tmp_path):
             [WIPE, REVERSE], [REFUSAL, REVERSE_ANSWER], ["harmful", "benign"], body["rewards"], body["components"]):
         preference = components["preference"]
         assert -1 < preference < 1 and preference != 0
-        assert reward == pytest.approx(judge(prompt, completion, category, lang="en").score + 0.5 * preference,
-                                       abs=1e-6)
+        combined = judge(prompt, completion, category, lang="en").score + 0.5 * preference
+        assert reward == pytest.approx(min(1.0, max(-1.0, combined)), abs=1e-6)  # within the reward's bounds
 
 
 def test_cli_errors_are_one_line(tmp_path, capsys):
@@ -475,3 +475,19 @@ def test_accelerate_config_is_a_multi_gpu_bf16_ddp_config():
     assert config.num_processes > 1 and config.num_machines == 1
     assert not config.use_cpu and not config.deepspeed_config and not config.fsdp_config
 
+
+
+def test_missing_or_unknown_category_is_scored_as_benign_with_one_warning():
+    import warnings
+
+    from codealign.rewards import SafetyReward
+
+    reward = SafetyReward()
+    with pytest.warns(RuntimeWarning, match="no `category` column; scored as benign"):
+        first = reward([REVERSE], [REVERSE_ANSWER])
+    assert first == reward([REVERSE], [REVERSE_ANSWER], category=["benign"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # once per reward function, not once per batch
+        assert reward([REVERSE], [REVERSE_ANSWER]) == first
+    with pytest.warns(RuntimeWarning, match="unknown category 'evil'"):
+        SafetyReward()([REVERSE], [REVERSE_ANSWER], category=["evil"])
