@@ -209,6 +209,20 @@ def check_selectors(prefixes: tuple[str, ...], where: str, codes: set[str] | Non
             raise CodealignError(f"{where}: no rule code starts with {prefix!r} (`codealign rules` lists them)")
 
 
+def check_reviewable(prefixes: tuple[str, ...]) -> None:
+    """A selector that names only response rules (CA3xx: refusal, explanation, ...) selects nothing a review
+    can report: those rules judge a model's answer, not code. Say so instead of passing every file."""
+    from .findings import CATEGORY_RESPONSE  # noqa: PLC0415
+    from .rulebook import load_rule_specs  # noqa: PLC0415
+
+    specs = load_rule_specs()
+    for prefix in prefixes:
+        matched = [spec for code, spec in specs.items() if code.startswith(prefix)]
+        if matched and all(spec.category == CATEGORY_RESPONSE for spec in matched):
+            raise CodealignError(f"select: {prefix!r} names only response rules, which judge a model's answers, "
+                                 "not code; `codealign review` never reports them (`codealign bench` does)")
+
+
 # --- paths --------------------------------------------------------------------------------------------
 
 
@@ -677,6 +691,7 @@ def resolve_settings(args, cwd: str) -> tuple[Config, ReviewOptions, tuple[str, 
         check_selectors(prefixes, where, codes)
     for glob, prefixes in config.per_file_ignores:
         check_selectors(prefixes, f"per-file-ignores[{glob!r}]", codes)
+    check_reviewable(select)
     max_size = config.max_file_size if args.max_file_size is None else parse_size(args.max_file_size)
     options = ReviewOptions(select=select, ignore=ignore, per_file_ignores=config.per_file_ignores,
                             max_file_size=max_size)

@@ -220,6 +220,16 @@ def test_unknown_selector_is_a_one_line_usage_error(project, capsys):
     assert err.count("\n") == 1 and "no rule code starts with 'CA9'" in err
 
 
+@pytest.mark.parametrize("selector", ["CA3", "CA301"])
+def test_selecting_only_response_rules_is_a_one_line_usage_error(project, capsys, selector):
+    write(project, "ok.py", CLEAN)
+    code, out, err = review(capsys, "--select", selector, "ok.py")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "names only response rules" in err
+    code, out, err = review(capsys, "--select", "CA", "ok.py")  # CA0-CA2 are code rules: fine
+    assert code == 0
+
+
 def test_severity_threshold_hides_lower_findings_and_sets_the_exit_code(project, capsys):
     write(project, "low.py", LOW_ONLY)
     write(project, "danger.py", DANGEROUS + LOW_ONLY)
