@@ -349,9 +349,10 @@ def discover(
                         continue
                     add(full, kind)
             errors.extend(walk_errors)
-            if len(targets) == before and not walk_errors:
-                note = f" ({excluded} excluded)" if excluded else ""
-                errors.append(FileError(shown, f"no Python, Markdown or shell files to review in this folder{note}"))
+            if len(targets) == before and not walk_errors and not excluded:
+                # A folder whose files the config excludes is skipped like an excluded file named on the command
+                # line (pre-commit passes those): not an error. One with nothing to review at all is a wrong path.
+                errors.append(FileError(shown, "no Python, Markdown or shell files to review in this folder"))
         elif stat.S_ISREG(info.st_mode):
             if exclude and matches_any(glob_path(arg, root), exclude):
                 continue

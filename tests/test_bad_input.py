@@ -240,7 +240,16 @@ def test_a_folder_with_nothing_to_review(here, capsys):
     errors = errors_by_path(data)
     assert errors["assets"] == "no Python, Markdown or shell files to review in this folder"
     assert errors["empty"] == "no Python, Markdown or shell files to review in this folder"
-    assert errors["only_excluded"] == "no Python, Markdown or shell files to review in this folder (1 excluded)"
+    assert "only_excluded" not in errors  # what the config excludes is skipped, not an error
+
+
+def test_excluded_folder_and_excluded_file_are_skipped_alike(here, capsys):
+    (here / "build").mkdir()
+    (here / "build" / "gen.py").write_text(DANGEROUS)
+    (here / "gen.py").write_text(DANGEROUS)
+    for target in ("build", "gen.py", "build/gen.py"):
+        code, data, _ = review(capsys, "--exclude", "gen.py", target)
+        assert (code, data["stats"]["files_reviewed"], data["findings"]) == (0, 0, []), target
 
 
 def _drop_file_access_override() -> None:
