@@ -178,7 +178,30 @@ def any_name(*groups) -> str:
     return "|".join(sorted(re.escape(w) for w in words if w))
 
 
-class AnyOf:
+class Trigger:
+    """Base of the triggers: `search(source)` says whether a rule can find something in `source`.
+
+    Triggers of one type with the same `_key()` are equal, so they share one memoized answer per source; a
+    trigger without parameters (the default key) equals every other instance of its type.
+    """
+
+    def search(self, source: str) -> bool:
+        raise NotImplementedError
+
+    def _key(self) -> tuple:
+        return ()
+
+    def __eq__(self, other) -> bool:
+        return type(self) is type(other) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash((type(self).__qualname__, self._key()))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}{self._key()!r}"
+
+
+class AnyOf(Trigger):
     """A trigger (anything with `search(source)` can be one) that matches when one of these regexes does.
 
     Keep each regex starting with one literal word: the regex engine then scans for it at C speed, while an
@@ -192,20 +215,11 @@ class AnyOf:
     def search(self, source: str) -> bool:
         return any(p.search(source) for p in self.patterns)
 
-    def __eq__(self, other) -> bool:  # equal triggers share one answer per source (a memo's key)
-        return type(self) is type(other) and self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
     def _key(self) -> tuple:
         return tuple(p.pattern for p in self.patterns)
 
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}{self._key()!r}"
 
-
-class Api:
+class Api(Trigger):
     """A trigger: a use of one of these qualnames (mappings give keys), however the module is imported.
 
     libcst resolves `shutil.rmtree` only for `shutil.rmtree` (after `import shutil`; `from os import path`
@@ -290,14 +304,6 @@ class Api:
     def _key(self) -> tuple:
         return tuple(p.pattern if p is not None else None for p in (self.attribute, self.from_import, self.plain))
 
-    def __eq__(self, other) -> bool:  # equal triggers share one answer per source (a memo's key)
-        return isinstance(other, Api) and self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-    def __repr__(self) -> str:
-        return f"Api{self._key()!r}"
 
 
 _CALLED_RE = re.compile(r"[\s\\)]*\(")

@@ -26,6 +26,8 @@ from functools import cache
 import libcst as cst
 from libcst.metadata import ParentNodeProvider, QualifiedNameProvider, ScopeProvider
 
+from . import Trigger
+
 UNKNOWN = "\ue000"
 TEMP = "\ue010"
 CWD = "\ue011"
@@ -274,7 +276,7 @@ def _precious_home_child(name: str) -> bool:
     return name.lower() in places().user_data
 
 
-class PlaceTrigger:
+class PlaceTrigger(Trigger):
     """A trigger for sources that may name a dangerous place (CA101, CA104).
 
     `classify_place` only reports a path that starts, after blanks, with `/`, `~`, a drive (`C:`) or an alias
@@ -292,12 +294,6 @@ class PlaceTrigger:
                 continue
             return True
         return False
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, PlaceTrigger)
-
-    def __hash__(self) -> int:
-        return hash(PlaceTrigger)
 
 
 _STRING_PREFIX = "[rRbBuUfF]{0,2}"

@@ -2,11 +2,11 @@ import re
 
 import libcst as cst
 
-from . import CodeRule, Invalid, RuleContext, any_name
+from . import CodeRule, Invalid, RuleContext, Trigger, any_name
 from ._targets import Resolver, Text, argument, last_parts, options, walk
 
 
-class DeviceLiteral:
+class DeviceLiteral(Trigger):
     """A trigger: a literal a raw device path can be made from.
 
     Every raw device (`raw_devices`) starts with `/dev/` or, on Windows, with two backslashes and `.` or `?`.
@@ -31,12 +31,6 @@ class DeviceLiteral:
                 continue
             return True
         return False
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, DeviceLiteral)
-
-    def __hash__(self) -> int:
-        return hash(DeviceLiteral)
 
 
 _DEV_RE = re.compile(r"""dev\b(?<=[/'"]dev)""")  # a literal first, checked backwards: the fast scan
