@@ -485,20 +485,18 @@ def review_target(target: Target, options: ReviewOptions) -> FileOutcome:
 
 
 def stdin_kind(text: str, filename: str | None) -> str:
-    """A document on stdin is an LLM response: Markdown when it has fenced blocks, else Python when it
-    parses, else Markdown prose. A `--stdin-filename` with a known suffix decides instead."""
+    """A document on stdin is an LLM response: Markdown when it has fenced blocks; else Python or a shell
+    script when it looks like one (the guess used for untagged blocks: `rm -rf ~` piped in is a shell script,
+    broken Python with `def` lines is Python); else Markdown prose. A `--stdin-filename` with a known suffix
+    decides instead."""
     from .analysis import kind_for_path  # noqa: PLC0415
-    from .markdown import extract_code_blocks  # noqa: PLC0415
+    from .markdown import extract_code_blocks, guess_block_language  # noqa: PLC0415
 
     if filename and kind_for_path(filename):
         return kind_for_path(filename)
     if extract_code_blocks(text):
         return "markdown"
-    try:
-        ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return "markdown"
-    return "python"
+    return guess_block_language(text) or "markdown"
 
 
 # --- the whole review -----------------------------------------------------------------------------------

@@ -418,6 +418,12 @@ def test_stdin_markdown_response_python_and_prose(tmp_path):
     assert proc.returncode == 1 and data["findings"][0]["path"] == "cleanup.sh"
     assert data["findings"][0]["rule"] == "CA102"
 
+    # Without a filename, a bare script is recognised as one: a shell script, broken Python with `def` lines.
+    proc = cli("review", "--format", "json", "-", cwd=tmp_path, stdin=b"cd /tmp\nrm -rf ~\n")
+    assert proc.returncode == 1 and json.loads(proc.stdout)["findings"][0]["rule"] == "CA102"
+    proc = cli("review", "--format", "json", "-", cwd=tmp_path, stdin=b"import os\ndef f(:\n    return 1\n")
+    assert proc.returncode == 1 and json.loads(proc.stdout)["findings"][0]["rule"] == "CA001"
+
 
 def test_stdin_filename_needs_stdin(project, capsys):
     code, _, err = review(capsys, "--stdin-filename", "x.py", ".")
