@@ -71,7 +71,7 @@ def table(results: dict) -> str:
         t = results["training"]
         rows.append(("reward share of a GRPO step", f"{t['reward_seconds_per_step'] * 1000:.0f} ms",
                      f"GRPO step {t['step_seconds']:.1f} s", f"{t['reward_share'] * 100:.2f}%", "< 5%"))
-        rows.append(("DPO step (2 pairs, LoRA)", f"{t['dpo_codealign_s_per_step']:.2f} s",
+        rows.append(("DPO step (2 pairs, cpu preset tuning)", f"{t['dpo_codealign_s_per_step']:.2f} s",
                      f"plain TRL {t['dpo_plain_trl_s_per_step']:.2f} s", f"{t['dpo_ratio']:.2f}x", "~1.0x"))
     if "generation" in results:
         g = results["generation"]

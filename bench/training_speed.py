@@ -1,7 +1,8 @@
 """Training overheads, each against its peer measured in the same process:
 
-1. codealign's DPO step (`codealign.training.train_dpo`: our config, data loading and LoRA) vs a plain TRL
-   DPOTrainer built by hand on the same model, pairs, LoRA and arguments: seconds per step and the ratio.
+1. codealign's DPO step (`codealign.training.train_dpo`: our config, data loading, LoRA when the preset has it)
+   vs a plain TRL DPOTrainer built by hand on the same model, pairs, tuning (the cpu preset's: full fine-tuning)
+   and arguments: seconds per step and the ratio.
 2. Reward scoring as a share of a GRPO step: a short `codealign train grpo` run with the combined reward
    (analyzers + response checks; the learned reward model is off unless --with-reward-model), timing every
    reward call inside the trainer; prints reward seconds / total step seconds (target < 5%).
@@ -85,7 +86,8 @@ def plain_trl_dpo(config: dict, steps: int) -> float:
                      bf16=False, report_to=[], save_strategy="no", logging_steps=1, seed=0)
     trainer = DPOTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
                          peft_config=LoraConfig(r=lora["r"], lora_alpha=lora["alpha"], lora_dropout=lora["dropout"],
-                                                target_modules=lora["target_modules"], task_type="CAUSAL_LM"))
+                                                target_modules=lora["target_modules"], task_type="CAUSAL_LM")
+                         if lora.get("enabled", True) else None)  # like for like: the preset's LoRA or full tuning
     with StepTimer() as timer:
         trainer.train()
     return timer.seconds_per_step()
@@ -137,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         grpo = grpo_reward_share(config, args.steps)
     figures = {"model": args.model, "steps": args.steps, "dpo_plain_trl_s_per_step": round(plain, 2),
                "dpo_codealign_s_per_step": round(ours, 2), "dpo_ratio": round(ours / plain, 3), **grpo}
-    print(f"DPO step (2 pairs, LoRA r{config['lora']['r']}): plain TRL {plain:.2f} s, codealign {ours:.2f} s (median step) "
+    tuning = f"LoRA r{config['lora']['r']}" if config["lora"].get("enabled", True) else "full fine-tuning"
+    print(f"DPO step (2 pairs, {tuning}): plain TRL {plain:.2f} s, codealign {ours:.2f} s (median step) "
           f"= {ours / plain:.2f}x")
     print(f"GRPO step (4 completions x 96 tokens): {grpo['step_seconds']:.2f} s, reward scoring "
           f"{grpo['reward_seconds_per_step'] * 1000:.1f} ms = {grpo['reward_share'] * 100:.3f}% of the step "
