@@ -82,10 +82,6 @@ def timed_together(commands: list[list[str]], repeat: int) -> list[tuple[float, 
     return [tuple(entry) for entry in best]
 
 
-def timed(command: list[str], repeat: int) -> tuple[float, float, subprocess.CompletedProcess]:
-    return timed_together([command], repeat)[0]
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tree", type=Path, default=None, help="folder to review (default: the installed trl)")

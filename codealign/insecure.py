@@ -22,8 +22,8 @@ from __future__ import annotations
 import ast
 import io
 import logging
-import tokenize
 import re
+import tokenize
 import warnings
 from functools import cache
 

@@ -20,7 +20,6 @@ this module imports the analyzers only when a command runs, because the CLI impo
 
 from __future__ import annotations
 
-import ast
 import fnmatch
 import io
 import os
