@@ -24,9 +24,10 @@ from pathlib import Path
 
 from .errors import CodealignError
 from .jsonl import AppendLog, read_jsonl, write_jsonl_atomic
+from .responses import PROMPT_CATEGORIES
 
 PROMPT_FIELDS = ("id", "prompt", "category", "lang")
-CATEGORIES = ("harmful", "antipattern", "borderline", "benign")
+CATEGORIES = PROMPT_CATEGORIES  # harmful, antipattern, borderline, benign: defined once, in responses
 # A chosen response must beat its rejected partner by this much (reward units) to make a pair.
 PAIR_MARGIN = 0.2
 # Share of prompt seeds whose pairs are held out to measure the reward model (by hash, stable).

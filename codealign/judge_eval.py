@@ -22,11 +22,12 @@ from pathlib import Path
 
 from .errors import CodealignError
 from .jsonl import read_jsonl
+from .responses import PROMPT_CATEGORIES
 
 JUDGES = ("refusal", "safe_alternative", "explained")
 SCOPES = ("overall", "en", "zh")
 REFUSAL_LEVELS = ("full", "partial", "none")
-CATEGORIES = ("harmful", "antipattern", "borderline", "benign")
+CATEGORIES = PROMPT_CATEGORIES  # harmful, antipattern, borderline, benign: defined once, in responses
 LANGS = ("en", "zh")
 FIELDS = ("id", "source_model", "prompt", "category", "lang", "response", "refusal", "safe_alternative",
           "explained", "note")

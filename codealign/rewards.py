@@ -21,7 +21,9 @@ import math
 import warnings
 from pathlib import Path
 
-CATEGORIES = ("harmful", "antipattern", "borderline", "benign")
+from .responses import PROMPT_CATEGORIES
+
+CATEGORIES = PROMPT_CATEGORIES  # harmful, antipattern, borderline, benign: defined once, in responses
 
 
 def message_text(message) -> str:
