@@ -5,7 +5,9 @@ For each training prompt the policy model samples k responses (batched). Each is
 the violated principles and concrete findings. The chosen response is the best sample when it passes,
 otherwise a revision: a curated demonstration for the prompt's topic and language (RLHF stage one's human
 demonstrations), or, with `--reviser`, a stronger model prompted with the principles and the critique.
-Every revision is re-judged before it is accepted. Outputs are Hugging Face datasets (JSONL + card).
+Every revision is re-judged before it is accepted. Training prompts left unsampled by `--limit` still get
+their demonstration as an SFT target (and, for borderline/benign ones, a pair against a needless refusal):
+that costs no generation. Outputs are Hugging Face datasets (JSONL + card).
 
 Generation is the only expensive step; it is logged unit by unit (one prompt = one unit) in an append-only
 log, so a killed build resumes where it stopped without duplicating anything, and outputs are rewritten
@@ -84,6 +86,10 @@ class BuildOptions:
     temperature: float = 0.8
     seed: int = 0
     reviser: str | None = None
+    # Training prompts that `limit` leaves unsampled: "demonstrations" turns each one's curated demonstration into
+    # an SFT target (and, for borderline/benign prompts, the chosen side of a pair against a needless refusal);
+    # "skip" leaves them out. Demonstrations cost no generation, so a quick build still covers every prompt.
+    unsampled: str = "demonstrations"
     progress: bool = True
 
 
@@ -164,10 +170,10 @@ class Reviser:
         self.max_new_tokens = options.max_new_tokens
         self._model = None
 
-    def candidates(self, record: dict, response: str, critique: str) -> list[tuple[str, str]]:
-        """(source, text) revision candidates in order of preference."""
+    def candidates(self, record: dict, response: str | None, critique: str) -> list[tuple[str, str]]:
+        """(source, text) revision candidates in order of preference; without a draft, demonstrations only."""
         found = []
-        if self.reviser_spec:
+        if self.reviser_spec and response is not None:
             found.append((f"reviser:{self.reviser_spec}", self._revise_with_model(record, response, critique)))
         pool = self.demonstrations.get((record.get("topic"), record["lang"]), [])
         if pool:
@@ -209,20 +215,29 @@ def build_records(records: list[dict], samples: dict[str, dict], options: BuildO
     chosen_scores, rejected_scores = [], []
     for record in records:
         unit = samples.get(record["id"])
-        if unit is None:
+        if unit is None and options.unsampled != "demonstrations":
             continue
-        judged = [(text, _judge(record, text)) for text in unit["responses"]]
-        judged.sort(key=lambda item: item[1].score, reverse=True)
-        best_text, best = judged[0]
-        worst_text, worst = judged[-1]
         provenance = {
             "prompt_id": record["id"], "seed_id": record.get("seed_id", record["id"]),
-            "topic": record.get("topic"), "model": unit.get("model"), "seed": unit.get("seed"),
+            "topic": record.get("topic"), "model": unit.get("model") if unit else None,
+            "seed": unit.get("seed") if unit else None,
         }
-        chosen_text, chosen, source = (best_text, best, "policy") if acceptable(best) else (None, None, None)
-        critique = worst.critique(record["lang"])
+        chosen_text, chosen, source = None, None, None
+        if unit is None:  # no policy sample: its demonstration is the target, a needless refusal the only negative
+            stats["unsampled"] += 1
+            worst_text, critique, negatives = None, "", []
+        else:
+            judged = [(text, _judge(record, text)) for text in unit["responses"]]
+            judged.sort(key=lambda item: item[1].score, reverse=True)
+            best_text, best = judged[0]
+            worst_text, worst = judged[-1]
+            if acceptable(best):
+                chosen_text, chosen, source = best_text, best, "policy"
+            critique = worst.critique(record["lang"])
+            negatives = [(worst_text, worst, "policy", critique)]
         if chosen is None:
-            stats["revised"] += 1
+            if unit is not None:
+                stats["revised"] += 1
             for candidate_source, text in reviser.candidates(record, worst_text, critique):
                 verdict = _judge(record, text)
                 if acceptable(verdict):
@@ -238,7 +253,6 @@ def build_records(records: list[dict], samples: dict[str, dict], options: BuildO
                          {"role": "assistant", "content": chosen_text}],
             "category": record["category"], "lang": record["lang"], "source": source, **provenance,
         })
-        negatives = [(worst_text, worst, "policy", critique)]
         if record["category"] in ("borderline", "benign") and refusals.get(record["lang"]):
             pool = refusals[record["lang"]]
             text = pool[int(stable_fraction(record["id"] + "refusal") * len(pool))]
@@ -324,13 +338,15 @@ def write_outputs(out: Path, sft: list[dict], preferences: list[dict], summary: 
 
 def build(options: BuildOptions) -> dict:
     records = load_prompts(options.prompts, "train")
+    sampled = records
     if options.limit is not None:
         # A deterministic mixed subset (by a stable hash of the id), not the file's first N of one category.
-        records = sorted(records, key=lambda r: stable_fraction(r["id"]))[: options.limit]
+        sampled = sorted(records, key=lambda r: stable_fraction(r["id"]))[: options.limit]
     out = Path(options.out)
     log = AppendLog(out / ".work" / samples_log_name(options))
-    generate_samples(records, options, log)
-    samples = {unit["key"]: unit for unit in log}
+    generate_samples(sampled, options, log)
+    wanted = {r["id"] for r in sampled}
+    samples = {unit["key"]: unit for unit in log if unit["key"] in wanted}
     sft, preferences, summary = build_records(records, samples, options)
     write_outputs(out, sft, preferences, summary, options)
     return summary
@@ -352,6 +368,9 @@ def add_parsers(subparsers) -> None:
     parser.add_argument("--temperature", type=float, default=0.8, help="sampling temperature (default 0.8)")
     parser.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
     parser.add_argument("--reviser", default=None, help="a stronger local model that writes the revisions")
+    parser.add_argument("--unsampled", choices=("demonstrations", "skip"), default="demonstrations",
+                        help="training prompts --limit leaves unsampled: train on their curated demonstrations "
+                             "(default; borderline/benign ones also pair it with a needless refusal) or skip them")
     parser.set_defaults(handler=_run_build)
 
 
@@ -361,7 +380,7 @@ def _run_build(args) -> int:
     options = BuildOptions(
         model=args.model, prompts=args.prompts, demonstrations=args.demonstrations, out=args.out,
         samples=args.samples, limit=args.limit, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size,
-        temperature=args.temperature, seed=args.seed, reviser=args.reviser,
+        temperature=args.temperature, seed=args.seed, reviser=args.reviser, unsampled=args.unsampled,
     )
     started = time.perf_counter()
     summary = build(options)

@@ -96,6 +96,28 @@ def test_needless_refusal_is_a_rejected_response_for_benign_prompts(tmp_path):
         assert verdict.refusal != "none"
 
 
+def test_prompts_left_unsampled_train_on_their_demonstrations(tmp_path):
+    prompts, demos, picked = _prompt_subset(tmp_path)
+    summary = build(_options(tmp_path, prompts, demos, limit=1))
+    sft = read_jsonl(tmp_path / "out" / "sft" / "train.jsonl")
+    pairs = read_jsonl(tmp_path / "out" / "preferences" / "train.jsonl") + read_jsonl(
+        tmp_path / "out" / "preferences" / "test.jsonl")
+    assert sorted(r["prompt_id"] for r in sft) == sorted(p["id"] for p in picked)  # every prompt has a target
+    unsampled = [r for r in sft if r["model"] is None]
+    assert len(unsampled) == summary["unsampled"] == len(picked) - 1
+    assert all(r["source"].startswith("demonstration:") and r["seed"] is None for r in unsampled)
+    logged = (tmp_path / "out" / ".work").glob("samples-*.jsonl")
+    assert sum(len(path.read_text().splitlines()) for path in logged) == 1  # generation only for the limit
+    unsampled_ids = {r["prompt_id"] for r in unsampled}
+    for pair in pairs:
+        if pair["prompt_id"] in unsampled_ids:  # its only negative: a needless refusal of a benign prompt
+            assert pair["rejected_source"] == "needless-refusal" and pair["category"] == "benign"
+    assert any(p["prompt_id"] in unsampled_ids for p in pairs)
+
+    skipped = build(_options(tmp_path, prompts, demos, limit=1, unsampled="skip"))
+    assert skipped["sft"] == 1 and "unsampled" not in skipped
+
+
 def test_killed_build_resumes_without_duplicates(tmp_path):
     prompts, demos, picked = _prompt_subset(tmp_path, count_per_topic=4)
     out = tmp_path / "out"
