@@ -43,6 +43,12 @@ _MUTATING_FUNCTIONS = frozenset({
 # A column-0 binding whose value can be a container (group 1: the targets, `a = b: T = `).
 _BINDING_RE = re.compile(r"^((?:[A-Za-z_]\w*[ \t]*(?::[^=\n]+)?=(?!=)[ \t]*)+)[^\n]*[\[{(]", re.MULTILINE)
 _TARGET_NAME_RE = re.compile(r"(?:^|=)[ \t]*([A-Za-z_]\w*)")
+# The same, indented inside a module-level `if` / `try` / `with` / `for` / `while` block, where it still binds a
+# module-level name (`try: import ujson as json; CACHE = {}`): the block runs up to the next column-0 line.
+_COMPOUND_HEADER_RE = re.compile(r"^(?:if|elif|else|try|except|finally|with|for|while|async)\b[^\n]*\n", re.MULTILINE)
+_INDENTED_BINDING_RE = re.compile(r"^[ \t]+((?:[A-Za-z_]\w*[ \t]*(?::[^=\n]+)?=(?!=)[ \t]*)+)[^\n]*[\[{(]",
+                                  re.MULTILINE)
+_TOP_LEVEL_LINE_RE = re.compile(r"^[^\s#]", re.MULTILINE)
 _METHODS = "|".join(sorted(_MUTATING_METHODS, key=lambda m: (-len(m), m)))
 _FUNCTIONS = sorted({f.rsplit(".", 1)[1] for f in _MUTATING_FUNCTIONS})
 _FUNCTION_ALIAS_RE = re.compile(rf"(?:{'|'.join(_FUNCTIONS)})[\s\\]+as[\s\\]+([A-Za-z_]\w*)")
@@ -51,6 +57,19 @@ _AFTER_NAME_RE = re.compile(rf"[\s\\)]*(?:\[|\.[\s\\]*(?:{_METHODS})\b)")
 # What may follow a subscript (`]`) that makes it a mutation: `= v`, `+= v`, `: T = v`, a mutating method.
 _AFTER_ITEM_RE = re.compile(rf"[\s\\)]*(?:(?:\*\*|//|>>|<<|[-+*/%&|^@])?=(?!=)|:[^\n=]*=(?!=)|,|\.[\s\\]*(?:{_METHODS})\b)")
 _DEL_RE = re.compile(r"\bdel\b(?:[^\n;]|\\\n)*$")
+
+
+def _module_binding_names(source: str) -> set[str]:
+    """Names a module-level binding may make a container: at column 0 or inside a module-level block (a
+    function defined in such a block adds its locals too: that only makes the trigger say yes more often)."""
+    names = set()
+    for match in _BINDING_RE.finditer(source):
+        names.update(_TARGET_NAME_RE.findall(match.group(1)))
+    for header in _COMPOUND_HEADER_RE.finditer(source):
+        end = _TOP_LEVEL_LINE_RE.search(source, header.end())
+        for match in _INDENTED_BINDING_RE.finditer(source, header.end(), end.start() if end else len(source)):
+            names.update(_TARGET_NAME_RE.findall(match.group(1).lstrip()))
+    return {n for n in names if not (n.startswith("__") and n.endswith("__"))}
 
 
 def _mutated(source: str, names: set[str]) -> bool:
@@ -179,19 +198,16 @@ class MutableModuleState(CodeRule):
     """
 
     CODE = "CA203"
-    # A module-level binding (column 0) of something that can be a mutable container (a display, a
-    # comprehension or a call: `[]`, `{}`, `[0] * n`, `dict.fromkeys(...)`, `dd(int)` after an import alias),
-    # and a function. `triggered_by` then wants one of those names mutated somewhere (see `_mutated`).
-    TRIGGERS = (r"^(?:[A-Za-z_]\w*[ \t]*(?::[^=\n]+)?=(?!=)[ \t]*)+[^\n]*[\[{(]", r"def\b|lambda\b")
+    # A function, and a module-level binding (column 0, or inside a module-level block) of something that can
+    # be a mutable container (a display, a comprehension or a call: `[]`, `{}`, `[0] * n`,
+    # `dict.fromkeys(...)`, `dd(int)` after an import alias) whose name is mutated somewhere (see `_mutated`).
+    TRIGGERS = (r"def\b|lambda\b",)
 
     @classmethod
     def triggered_by(cls, source: str, memo: dict | None = None) -> bool:
         if not super().triggered_by(source, memo):
             return False
-        names = set()
-        for match in _BINDING_RE.finditer(source):
-            names.update(_TARGET_NAME_RE.findall(match.group(1)))
-        names = {n for n in names if not (n.startswith("__") and n.endswith("__"))}
+        names = _module_binding_names(source)
         return bool(names) and _mutated(source, names)
     VALID = (
         # A parameter with the same name shadows the module-level list.
@@ -224,6 +240,8 @@ class MutableModuleState(CodeRule):
         # A method of a class whose attribute has the same name.
         "items = []\nclass Bag:\n    def __init__(self):\n        self.items = []\n    def add(self, x):\n"
         "        self.items.append(x)\n",
+        # A function defined inside a module-level block, mutating its own local.
+        "if True:\n    def collect():\n        found = []\n        found.append(1)\n        return found\n",
     )
     INVALID = (
         Invalid("results = []\ndef process(item):\n    results.append(item * 2)\n", severity="low",
@@ -244,6 +262,11 @@ class MutableModuleState(CodeRule):
         "calls = []\ndef log_calls(fn):\n    def wrapper(*args):\n        calls.append(fn.__name__)\n"
         "        return fn(*args)\n    return wrapper\n",
         "jobs = []\nworker = lambda job: jobs.append(job)\n",
+        # Containers bound inside module-level `try` / `if` blocks are module-level too.
+        "try:\n    import ujson as json\n    CACHE = {}\nexcept ImportError:\n    import json\n    CACHE = dict()\n"
+        "def put(key, value):\n    CACHE[key] = json.dumps(value)\n",
+        "import sys\nif sys.platform == 'win32':\n    seen = set()\nelse:\n    seen = set()\n"
+        "def visit(node):\n    seen.add(node)\n",
     )
 
     def __init__(self, context) -> None:
