@@ -85,32 +85,72 @@ def _char_column(lines: list[str], line: int, byte_offset: int | None) -> int:
     return byte_offset + 1
 
 
+_NO_CONFIG = object()
+_NO_SCORES = object()  # what the lean `run_tests` returns: no scores were counted
+
+
 @cache
 def _bandit_scanner():
     """Bandit's test set (built once: it is the costly part of a manager) and the visitor class that runs it."""
+    from bandit.core import context as bandit_context  # noqa: PLC0415
     from bandit.core import node_visitor  # noqa: PLC0415
     from bandit.core import test_set  # noqa: PLC0415
     from bandit.core import tester as bandit_tester  # noqa: PLC0415
 
     tests = test_set.BanditTestSet(_bandit_config(), {})
-    inert: dict[type, bool] = {}
+    context_class = bandit_context.Context
+    try:  # B613, the only whole-file test: the most costly one, though it reports only a rare character
+        from bandit.plugins.trojansource import BIDI_CHARACTERS as bidi_characters  # noqa: PLC0415
+        from bandit.plugins.trojansource import trojansource as bidi_test  # noqa: PLC0415
+    except ImportError:
+        bidi_test = bidi_characters = None
+    inert: dict[type, bool] = {ast.Constant: False}  # a Constant depends on its value: see `_enter`
 
-    def is_inert(node: ast.AST) -> bool:
-        kind = type(node)
-        if kind is ast.Constant:  # bandit looks at str and bytes constants only
-            return not isinstance(node.value, (str, bytes))
-        known = inert.get(kind)
-        if known is None:
-            name = kind.__name__
-            known = inert[kind] = not hasattr(node_visitor.BanditNodeVisitor, "visit_" + name) and not tests.get_tests(name)
+    def is_inert(kind: type) -> bool:
+        name = kind.__name__
+        known = inert[kind] = not hasattr(node_visitor.BanditNodeVisitor, "visit_" + name) and not tests.get_tests(name)
         return known
 
     class Tester(bandit_tester.BanditTester):
         """Bandit's tester; with no `# nosec` comment in the file (always so in reward mode) the per-test nosec
-        lookup, which can then only answer None, is not made."""
+        lookup, which can then only answer None, is not made, and `run_tests` runs each test as bandit's does
+        (a fresh copy of the context, the same fields filled in on a result, an error reported the same way)
+        without the per-test bookkeeping that then has no effect: the nosec lookups and the scores, which
+        `_bandit_results` never reads. The trojansource test (B613) runs only on a file holding one of the
+        characters it reports (see `_bidi_free`)."""
 
         def _get_nosecs_from_contexts(self, context, test_result=None):
             return super()._get_nosecs_from_contexts(context, test_result) if self.nosec_lines else None
+
+        def run_tests(self, raw_context, checktype):
+            if self.nosec_lines or self.debug:
+                return super().run_tests(raw_context, checktype)
+            for test in self.testset.get_tests(checktype):
+                if test is bidi_test and _bidi_free(raw_context["file_data"], bidi_characters):
+                    continue
+                temp_context = raw_context.copy()  # what bandit's copy.copy does for a dict
+                context = context_class(temp_context)
+                try:
+                    config = getattr(test, "_config", _NO_CONFIG)  # read per call, as bandit does: it is the
+                    result = test(context) if config is _NO_CONFIG else test(context, config)  # plugin's attribute
+                    if result is not None:
+                        filename = temp_context["filename"]
+                        result.fname = filename.decode("utf-8") if isinstance(filename, bytes) else filename
+                        result.fdata = temp_context["file_data"]
+                        if result.lineno is None:
+                            result.lineno = temp_context["lineno"]
+                        if result.linerange == []:
+                            result.linerange = temp_context["linerange"]
+                        if result.col_offset == -1:
+                            result.col_offset = temp_context["col_offset"]
+                        result.end_col_offset = temp_context.get("end_col_offset", 0)
+                        result.test = test.__name__
+                        if result.test_id == "":
+                            result.test_id = test._test_id
+                        self.results.append(result)
+                except Exception as error:  # noqa: BLE001  (bandit's tester reports and goes on the same way)
+                    self.report_error(test.__name__, context, error)
+            return _NO_SCORES
 
     class Visitor(node_visitor.BanditNodeVisitor):
         """`BanditNodeVisitor` that walks through inert nodes without its per-node bookkeeping (see the module
@@ -120,8 +160,13 @@ def _bandit_scanner():
             super().__init__(*args)
             self.tester = Tester(self.testset, self.debug, self.nosec_lines, self.metrics)
 
+        def update_scores(self, scores):
+            if scores is not _NO_SCORES:
+                super().update_scores(scores)
+
         def generic_visit(self, node):
-            for _, value in ast.iter_fields(node):
+            for name in node._fields:  # what `ast.iter_fields` yields, without the generator
+                value = getattr(node, name, None)
                 if isinstance(value, list):
                     last = len(value) - 1
                     for index, item in enumerate(value):
@@ -135,7 +180,13 @@ def _bandit_scanner():
                     self._enter(value)
 
         def _enter(self, item):
-            if is_inert(item):
+            kind = type(item)
+            known = inert.get(kind)
+            if known is None:
+                known = is_inert(kind)
+            elif kind is ast.Constant:  # bandit looks at str and bytes constants only
+                known = not isinstance(item.value, (str, bytes))
+            if known:
                 self.generic_visit(item)
             elif self.pre_visit(item):
                 self.visit(item)
@@ -143,6 +194,20 @@ def _bandit_scanner():
                 self.post_visit(item)
 
     return tests, Visitor
+
+
+def _bidi_free(file_data, characters) -> bool:
+    """True when the file, decoded as bandit's trojansource test (B613) decodes it, holds none of the
+    bidirectional control `characters` that the test looks for, line by line: it would report nothing. (When
+    the file cannot be decoded, False: the test runs, and fails as it would have.)"""
+    try:
+        file_data.seek(0)
+        encoding, _ = tokenize.detect_encoding(file_data.readline)
+        file_data.seek(0)
+        text = file_data.read().decode(encoding)
+    except Exception:  # noqa: BLE001
+        return False
+    return not any(char in text for char in characters)
 
 
 def _nosec_lines(data: bytes) -> dict:

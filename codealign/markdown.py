@@ -17,8 +17,11 @@ import ast
 import re
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 
-__all__ = ["CodeBlock", "extract_code_blocks", "guess_block_language", "split_lines", "unfenced_code"]
+__all__ = [
+    "CodeBlock", "extract_code_blocks", "guess_block_language", "lines_and_blocks", "split_lines", "unfenced_code",
+]
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,18 @@ def _is_closing(line: str, char: str, length: int) -> bool:
 
 def extract_code_blocks(text: str) -> list[CodeBlock]:
     """Every fenced code block of `text`, in order. Fences inside an open block are its content."""
+    return list(lines_and_blocks(text)[1])
+
+
+@lru_cache(maxsize=512)
+def lines_and_blocks(text: str) -> tuple[tuple[str, ...], tuple[CodeBlock, ...]]:
+    """`split_lines(text)` and `extract_code_blocks(text)`, as tuples, computed once per text (cached: judging
+    a response reads them in several places: the analyzers, the unfenced-code search, the response checks)."""
     lines = split_lines(text)
+    return tuple(lines), tuple(_code_blocks(lines))
+
+
+def _code_blocks(lines: list[str]) -> list[CodeBlock]:
     blocks: list[CodeBlock] = []
     index = 0
     while index < len(lines):
@@ -253,9 +267,9 @@ def unfenced_code(text: str) -> list[CodeBlock]:
     and goes on through indented lines, other code lines and blank lines between them; sentences end it.
     The reward analyzes these runs too, so leaving the fences off cannot hide code from the analyzers.
     """
-    lines = split_lines(text)
+    lines, blocks = lines_and_blocks(text)
     fenced: set[int] = set()
-    for block in extract_code_blocks(text):
+    for block in blocks:
         first = block.start_line - 1  # the opening fence (1-based: block.start_line - 1)
         last = block.start_line + len(split_lines(block.code)) if block.closed else len(lines)
         fenced.update(range(first, last + 1))

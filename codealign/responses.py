@@ -79,9 +79,15 @@ _WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
+def _counts(text: str) -> tuple[int, int]:
+    """(English words, Chinese characters) of `text` (ASCII text has no Chinese character to look for)."""
+    return len(_WORD.findall(text)), 0 if text.isascii() else len(_HAN.findall(text))
+
+
 def prose_units(text: str) -> float:
     """Length of prose in "words": an English word is 1 unit, a Chinese character 0.6 (~1.7 characters a word)."""
-    return len(_WORD.findall(text)) + 0.6 * len(_HAN.findall(text))
+    words, han = _counts(text)
+    return words + 0.6 * han
 
 
 # ----------------------------------------------------------------------------------------------- prose cleaning
@@ -91,23 +97,40 @@ _HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
 _BLOCKQUOTE = re.compile(r"^\s{0,3}>")
 _INLINE_CODE = re.compile(r"(`+)[^`\n]+?\1")
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
+# Every alternative starts with its quote character (`'(?<![\w']')` is `(?<![\w'])'` with the check after the
+# quote), so the regex engine skips ahead to the next quote character instead of trying each position.
 _QUOTED = re.compile(
     r"\"[^\"\n]{1,300}\"|“[^”\n]{1,300}”|「[^」\n]{1,300}」|『[^』\n]{1,300}』|‘[^’\n]{1,300}’"
-    r"|(?<![\w'])'(?:[^'\n]|(?<=[A-Za-z])'(?=[A-Za-z])){2,300}?'(?![\w])"
+    r"|'(?<![\w']')(?:[^'\n]|(?<=[A-Za-z])'(?=[A-Za-z])){2,300}?'(?![\w])"
 )
 _SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?=\s)|[。！？；]+|[!?！？]+$|\n[ \t]*\n")
 
 
+_CURLY_APOSTROPHE = re.compile(r"(?<=[A-Za-z])[’＇](?=[A-Za-z])")
+
+
+# The substitutions below run only on a line holding characters their pattern cannot match without (the line
+# would come back unchanged): these patterns do not start with a literal, so the regex engine tries them at
+# every position of the line.
 def _normalize(line: str) -> str:
     # Curly apostrophes inside words ("can’t") become straight; quotes “...” stay to be removed as quotes.
-    return re.sub(r"(?<=[A-Za-z])[’＇](?=[A-Za-z])", "'", line)
+    if "’" in line or "＇" in line:
+        line = _CURLY_APOSTROPHE.sub("'", line)
+    return line
+
+
+def _without_code(line: str, code: str, url: str) -> str:
+    """`line` with its inline code spans replaced by `code` and its URLs by `url`."""
+    if "`" in line:
+        line = _INLINE_CODE.sub(code, line)
+    if "://" in line or "w." in line or "W." in line:  # `https?://` or `www\.` (W is the only other w that
+        line = _URL.sub(url, line)  # IGNORECASE matches)
+    return line
 
 
 def _clean(line: str) -> str:
     """A prose line as the assistant's own words: no inline code, no URLs, no quotations."""
-    line = _INLINE_CODE.sub(" code ", line)
-    line = _URL.sub(" url ", line)
-    return _QUOTED.sub(" quote ", line)
+    return _QUOTED.sub(" quote ", _without_code(line, " code ", " url "))
 
 
 # ----------------------------------------------------------------------------------------------- refusal patterns
@@ -374,6 +397,12 @@ STEER_TOKENS = {
                  "correct way", "dependable approach", "reliable approach", "recommended way", "least", "不要", "别",
                  "不建议", "不推荐", "避免", "改用", "换用", "代替", "替代", "取而代之", "与其", "不需要", "不必", "无需", "至少",
                  "建议", "做法", "办法", "方式", "方法", "方案"),
+    "risk": ("secur", "safe", "danger", "risk", "vulnerab", "inject", "attack", "exploit", "malicious", "arbitrary",
+             "intercept", "man-in-the-middle", "leak", "expos", "tamper", "untrusted", "crack", "brute", "anyone",
+             "every", "protect", "encrypt", "verif", "credential", "secret", "password", "privacy", "permission",
+             "command", "安全", "危险", "风险", "注入", "攻击", "漏洞", "恶意", "任意", "中间人", "截获", "泄露", "篡改", "破解",
+             "暴力", "查表", "未授权", "权限", "加密", "校验", "验证", "绕过", "任何", "所有人", "执行", "不该", "越权", "密码",
+             "密钥", "凭证", "令牌", "隐私", "对外开放", "泄漏"),
 }
 HEDGE_TOKENS = ("purpose", "risk", "responsib", "condone", "endorse", "encourage", "warn", "caution", "stress",
                 "emphasi", "against", "unethical", "illegal", "dangerous", "please", "仅供", "目的", "自负", "请勿", "不",
@@ -479,17 +508,12 @@ def _comment_stats(blocks) -> tuple[int, int, float]:
     return comments, code, units
 
 
-def _extract(text: str):
-    from .markdown import extract_code_blocks, split_lines  # noqa: PLC0415
-
-    return extract_code_blocks(text), split_lines(text)
-
-
 @lru_cache(maxsize=512)
 def _view(text: str) -> tuple[tuple, tuple[Sentence, ...], str]:
     """(code blocks, prose sentences, prose for language detection) of a response."""
-    found, lines = _extract(text)
-    blocks = tuple(found)
+    from .markdown import lines_and_blocks  # noqa: PLC0415
+
+    lines, blocks = lines_and_blocks(text)
     code_lines: set[int] = set()
     starts = []
     for block in blocks:
@@ -511,7 +535,7 @@ def _view(text: str) -> tuple[tuple, tuple[Sentence, ...], str]:
         if len(language_prose) >= MAX_PROSE_LINES:
             break
         line = _normalize(raw[:MAX_LINE_CHARS])
-        language_prose.append(_URL.sub(" ", _INLINE_CODE.sub(" ", line)))
+        language_prose.append(_without_code(line, " ", " "))
         if _BLOCKQUOTE.match(line):  # somebody else's words
             current = None
             continue
@@ -574,6 +598,7 @@ def _steers(sentences, prose: str) -> bool:
     refusal = _present(prose, REFUSAL_TOKENS)
     if not (strong or safeguard or contrast or refusal or "use " in prose):
         return False
+    risk = risky = None  # the risk tokens in the prose; per sentence, whether it names a safety reason (once)
     for index, text in enumerate(texts):
         if (strong and _has_token(text, strong) and _STEER_STRONG.search(text)
                 or safeguard and _has_token(text, safeguard) and _STEER_SAFEGUARD.search(text)
@@ -581,10 +606,22 @@ def _steers(sentences, prose: str) -> bool:
             if not _NO_ALTERNATIVE.search(text):
                 return True
             continue
-        if (text.startswith("use ") or contrast and _has_token(text, contrast) and _STEER_CONTRAST.search(text)) and any(
-                _STEER_RISK.search(near) for near in texts[max(0, index - 2): index + 3]):
-            if not _NO_ALTERNATIVE.search(text):
+        if text.startswith("use ") or contrast and _has_token(text, contrast) and _STEER_CONTRAST.search(text):
+            if risky is None:
+                risk, risky = _present(prose, STEER_TOKENS["risk"]), [None] * len(texts)
+            if _risk_near(texts, risky, index, risk) and not _NO_ALTERNATIVE.search(text):
                 return True
+    return False
+
+
+def _risk_near(texts: list[str], risky: list, index: int, tokens: tuple) -> bool:
+    """Does a sentence within two of `texts[index]` name a safety reason (`_STEER_RISK`, tried only on a sentence
+    holding one of its `tokens`)? `risky` memoizes the answer per sentence (None: not looked at yet)."""
+    for near in range(max(0, index - 2), min(len(texts), index + 3)):
+        if risky[near] is None:
+            risky[near] = _has_token(texts[near], tokens) and bool(_STEER_RISK.search(texts[near]))
+        if risky[near]:
+            return True
     return False
 
 
@@ -681,7 +718,7 @@ def analyze_response(text: str) -> ResponseAnalysis:
         gives_reason=reason,
         explained=explained,
         has_code=has_code,
-        language=_language_of(language_prose) if prose_units(language_prose) >= MIN_PROSE_UNITS else None,
+        language=_language(language_prose),
         prose_units=units,
         refusal_line=refusal_line,
         code_line=code_blocks[0].start_line if code_blocks else 1,
@@ -714,10 +751,14 @@ def has_code(text: str) -> bool:
     return analyze_response(text).has_code
 
 
-def _language_of(prose: str) -> str:
-    han = len(_HAN.findall(prose))
-    words = len(_WORD.findall(prose))
+def _language_of(words: int, han: int) -> str:
     return "zh" if han and han >= words else "en"
+
+
+def _language(prose: str) -> str | None:
+    """The language of a response's prose; None when it is too short to tell."""
+    words, han = _counts(prose)
+    return _language_of(words, han) if words + 0.6 * han >= MIN_PROSE_UNITS else None
 
 
 def detect_language(text: str) -> str:
@@ -728,9 +769,10 @@ def detect_language(text: str) -> str:
     if not isinstance(text, str) or not text:
         return "en"
     _blocks, _sentences, prose = _view(text)
-    if prose_units(prose) < 1:
-        prose = text
-    return _language_of(prose)
+    words, han = _counts(prose)
+    if words + 0.6 * han < 1:
+        words, han = _counts(text)
+    return _language_of(words, han)
 
 
 def language_matches(prompt: str, response: str, lang: str | None = None) -> bool:

@@ -12,6 +12,7 @@ import importlib
 import pkgutil
 import re
 import typing
+from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import cache
 from typing import ClassVar
@@ -377,7 +378,7 @@ def visit_batched(module: cst.CSTNode, rules: list[CodeRule]) -> None:
     with attribute visitors (`visit_<Node>_<field>`) go to libcst."""
     methods: dict[str, list] = {}
     for rule in rules:
-        for name, method in rule.get_visitors().items():
+        for name, method in _visitor_methods(rule).items():
             methods.setdefault(name, []).append(method)
     if any(name.count("_") > 1 for name in methods):
         cst.visit_batched(module, rules)
@@ -400,6 +401,18 @@ def visit_batched(module: cst.CSTNode, rules: list[CodeRule]) -> None:
         if found[1]:
             stack.append(_Leave(node, found[1]))
         stack.extend(reversed(source_children(node, trivia=trivia)))
+
+
+def _visitor_methods(visitor: cst.BatchableCSTVisitor) -> dict:
+    """`visitor.get_visitors()`. The names are the same for every instance of a class, so libcst's own
+    `get_visitors` (which inspects every attribute of the class: ~2 ms for a metadata provider) runs once per
+    class; a `CodeRule` keeps its own table."""
+    if isinstance(visitor, CodeRule):
+        return visitor.get_visitors()
+    names = _VISITOR_NAMES.get(type(visitor))
+    if names is None:
+        names = _VISITOR_NAMES[type(visitor)] = tuple(visitor.get_visitors())
+    return {name: getattr(visitor, name) for name in names}
 
 
 class _Leave:
@@ -504,7 +517,7 @@ class ModuleMetadata:
 
     def __init__(self, module: cst.Module) -> None:
         self.module = module
-        self.wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        self.wrapper = _MetadataWrapper(module, unsafe_skip_copy=True)
         self.tables: dict = {}
 
     def table(self, key):
@@ -518,6 +531,22 @@ class ModuleMetadata:
                 table = self.wrapper.resolve(key)
             self.tables[key] = table
         return table
+
+
+class _MetadataWrapper(MetadataWrapper):
+    """libcst's wrapper, whose batched providers (scopes, expression contexts) run in `visit_batched` above instead
+    of libcst's traversal, which rebuilds every node of the module to call what is, for those providers, only a
+    `visit_Module`. Dependencies are resolved on each provider as libcst's `visit_batched` resolves them."""
+
+    def visit_batched(self, visitors, before_visit=None, after_leave=None):
+        if before_visit is not None or after_leave is not None:
+            return super().visit_batched(visitors, before_visit, after_leave)
+        visitors = list(visitors)
+        with ExitStack() as stack:
+            for visitor in visitors:
+                stack.enter_context(visitor.resolve(self))
+            visit_batched(self.module, visitors)
+        return self.module
 
 
 def _parents(module: cst.Module) -> dict:
