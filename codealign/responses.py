@@ -84,10 +84,14 @@ def _counts(text: str) -> tuple[int, int]:
     return len(_WORD.findall(text)), 0 if text.isascii() else len(_HAN.findall(text))
 
 
-def prose_units(text: str) -> float:
+def _units(words: int, han: int) -> float:
     """Length of prose in "words": an English word is 1 unit, a Chinese character 0.6 (~1.7 characters a word)."""
-    words, han = _counts(text)
     return words + 0.6 * han
+
+
+def prose_units(text: str) -> float:
+    """`_units` of `text`."""
+    return _units(*_counts(text))
 
 
 # ----------------------------------------------------------------------------------------------- prose cleaning
@@ -758,7 +762,7 @@ def _language_of(words: int, han: int) -> str:
 def _language(prose: str) -> str | None:
     """The language of a response's prose; None when it is too short to tell."""
     words, han = _counts(prose)
-    return _language_of(words, han) if words + 0.6 * han >= MIN_PROSE_UNITS else None
+    return _language_of(words, han) if _units(words, han) >= MIN_PROSE_UNITS else None
 
 
 def detect_language(text: str) -> str:
@@ -770,7 +774,7 @@ def detect_language(text: str) -> str:
         return "en"
     _blocks, _sentences, prose = _view(text)
     words, han = _counts(prose)
-    if words + 0.6 * han < 1:
+    if _units(words, han) < 1:
         words, han = _counts(text)
     return _language_of(words, han)
 

@@ -40,14 +40,14 @@ _MUTATING_FUNCTIONS = frozenset({
 
 # -- the trigger: text evidence that some module-level container is mutated ---------------------------
 
-# A column-0 binding whose value can be a container (group 1: the targets, `a = b: T = `).
-_BINDING_RE = re.compile(r"^((?:[A-Za-z_]\w*[ \t]*(?::[^=\n]+)?=(?!=)[ \t]*)+)[^\n]*[\[{(]", re.MULTILINE)
+# A binding whose value can be a container (group 1: the targets, `a = b: T = `).
+_BINDING = r"((?:[A-Za-z_]\w*[ \t]*(?::[^=\n]+)?=(?!=)[ \t]*)+)[^\n]*[\[{(]"
+_BINDING_RE = re.compile("^" + _BINDING, re.MULTILINE)  # at column 0
 _TARGET_NAME_RE = re.compile(r"(?:^|=)[ \t]*([A-Za-z_]\w*)")
 # The same, indented inside a module-level `if` / `try` / `with` / `for` / `while` block, where it still binds a
 # module-level name (`try: import ujson as json; CACHE = {}`): the block runs up to the next column-0 line.
 _COMPOUND_HEADER_RE = re.compile(r"^(?:if|elif|else|try|except|finally|with|for|while|async)\b[^\n]*\n", re.MULTILINE)
-_INDENTED_BINDING_RE = re.compile(r"^[ \t]+((?:[A-Za-z_]\w*[ \t]*(?::[^=\n]+)?=(?!=)[ \t]*)+)[^\n]*[\[{(]",
-                                  re.MULTILINE)
+_INDENTED_BINDING_RE = re.compile(r"^[ \t]+" + _BINDING, re.MULTILINE)
 _TOP_LEVEL_LINE_RE = re.compile(r"^[^\s#]", re.MULTILINE)
 _METHODS = "|".join(sorted(_MUTATING_METHODS, key=lambda m: (-len(m), m)))
 _FUNCTIONS = sorted({f.rsplit(".", 1)[1] for f in _MUTATING_FUNCTIONS})
@@ -68,7 +68,7 @@ def _module_binding_names(source: str) -> set[str]:
     for header in _COMPOUND_HEADER_RE.finditer(source):
         end = _TOP_LEVEL_LINE_RE.search(source, header.end())
         for match in _INDENTED_BINDING_RE.finditer(source, header.end(), end.start() if end else len(source)):
-            names.update(_TARGET_NAME_RE.findall(match.group(1).lstrip()))
+            names.update(_TARGET_NAME_RE.findall(match.group(1)))
     return {n for n in names if not (n.startswith("__") and n.endswith("__"))}
 
 
