@@ -49,6 +49,11 @@ _TARGET_NAME_RE = re.compile(r"(?:^|=)[ \t]*([A-Za-z_]\w*)")
 _COMPOUND_HEADER_RE = re.compile(r"^(?:if|elif|else|try|except|finally|with|for|while|async)\b[^\n]*\n", re.MULTILINE)
 _INDENTED_BINDING_RE = re.compile(r"^[ \t]+" + _BINDING, re.MULTILINE)
 _TOP_LEVEL_LINE_RE = re.compile(r"^[^\s#]", re.MULTILINE)
+# On a compound statement's own line (`if DEBUG: CACHE = {}`) or after a `;` (`n = 0; CACHE = {}`), at any
+# depth: a function's locals caught this way only make the trigger say yes more often.
+_INLINE_BINDING_RE = re.compile(
+    r"(?:^[ \t]*(?:if|elif|else|try|except|finally|with|for|while|async)\b[^\n]*?:|;)[ \t]*" + _BINDING,
+    re.MULTILINE)
 _METHODS = "|".join(sorted(_MUTATING_METHODS, key=lambda m: (-len(m), m)))
 _FUNCTIONS = sorted({f.rsplit(".", 1)[1] for f in _MUTATING_FUNCTIONS})
 _FUNCTION_ALIAS_RE = re.compile(rf"(?:{'|'.join(_FUNCTIONS)})[\s\\]+as[\s\\]+([A-Za-z_]\w*)")
@@ -69,6 +74,8 @@ def _module_binding_names(source: str) -> set[str]:
         end = _TOP_LEVEL_LINE_RE.search(source, header.end())
         for match in _INDENTED_BINDING_RE.finditer(source, header.end(), end.start() if end else len(source)):
             names.update(_TARGET_NAME_RE.findall(match.group(1)))
+    for match in _INLINE_BINDING_RE.finditer(source):
+        names.update(_TARGET_NAME_RE.findall(match.group(1)))
     return {n for n in names if not (n.startswith("__") and n.endswith("__"))}
 
 
@@ -267,6 +274,10 @@ class MutableModuleState(CodeRule):
         "def put(key, value):\n    CACHE[key] = json.dumps(value)\n",
         "import sys\nif sys.platform == 'win32':\n    seen = set()\nelse:\n    seen = set()\n"
         "def visit(node):\n    seen.add(node)\n",
+        # ... also on the header's own line, or after a `;`.
+        "import os\nif os.environ.get('DEBUG'): CACHE = {}\nelse: CACHE = dict()\n"
+        "def put(key, value):\n    CACHE[key] = value\n",
+        "count = 0; seen = set()\ndef visit(node):\n    seen.add(node)\n",
     )
 
     def __init__(self, context) -> None:
