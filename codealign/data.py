@@ -352,6 +352,40 @@ def build(options: BuildOptions) -> dict:
     return summary
 
 
+def holdout(datasets: str | Path, topics: list[str], out: str | Path, per_category: int | None = None) -> dict:
+    """A development split for tuning a recipe without the test split: the train-split prompts of `topics`
+    become `<out>/dev.jsonl` (a `codealign bench --suite`), and `<out>/{sft,preferences,prompts}` are the
+    built sets without those topics (train on them, bench on dev). `per_category` keeps at most N dev prompts
+    of each category (a stable pseudo-random choice): generation is the costly part of a development run."""
+    datasets, out = Path(datasets), Path(out)
+    prompts = load_prompts(datasets / "prompts", "train")
+    known = {r["topic"] for r in prompts if "topic" in r}
+    unknown = sorted(set(topics) - known)
+    if unknown:
+        raise CodealignError(f"unknown topic(s) {', '.join(unknown)}: the train split has {', '.join(sorted(known))}")
+    held = set(topics)
+    dev = [r for r in prompts if r.get("topic") in held]
+    if per_category is not None:
+        by_category: dict[str, list[dict]] = defaultdict(list)
+        for record in sorted(dev, key=lambda r: stable_fraction(r["id"])):
+            by_category[record["category"]].append(record)
+        chosen = {r["id"] for records in by_category.values() for r in records[:per_category]}
+        dev = [r for r in dev if r["id"] in chosen]
+    counts = {"dev prompts": len(dev), **{f"dev {c}": sum(r["category"] == c for r in dev) for c in CATEGORIES}}
+    write_jsonl_atomic(out / "dev.jsonl", dev)
+    files = [("prompts", "train.jsonl"), ("sft", "train.jsonl"),
+             ("preferences", "train.jsonl"), ("preferences", "test.jsonl")]
+    for folder, name in files:
+        source = datasets / folder / name
+        if not source.exists():
+            raise CodealignError(f"no dataset file {source}: run `codealign data build` first")
+        records = read_jsonl(source)
+        kept = [r for r in records if r.get("topic") not in held]
+        write_jsonl_atomic(out / folder / name, kept)
+        counts[f"{folder}/{name}"] = f"{len(kept)} of {len(records)}"
+    return counts
+
+
 def add_parsers(subparsers) -> None:
     data = subparsers.add_parser("data", help="build the SFT and preference datasets (Constitutional AI loop)")
     data_sub = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
@@ -372,6 +406,26 @@ def add_parsers(subparsers) -> None:
                         help="training prompts --limit leaves unsampled: train on their curated demonstrations "
                              "(default; borderline/benign ones also pair it with a needless refusal) or skip them")
     parser.set_defaults(handler=_run_build)
+    parser = data_sub.add_parser(
+        "holdout", help="a development split: some train topics become a bench suite, the sets lose them")
+    parser.add_argument("--topics", required=True, help="comma-separated train-split topics to hold out")
+    parser.add_argument("--datasets", type=Path, default=project_datasets_dir(),
+                        help="folder with prompts/, sft/ and preferences/ (default: the shipped datasets/)")
+    parser.add_argument("--out", type=Path, required=True, help="where dev.jsonl and the reduced sets go")
+    parser.add_argument("--per-category", type=int, default=None,
+                        help="at most N dev prompts per category (a stable pseudo-random choice)")
+    parser.set_defaults(handler=_run_holdout)
+
+
+def _run_holdout(args) -> int:
+    topics = [t.strip() for t in args.topics.split(",") if t.strip()]
+    if not topics:
+        raise CodealignError("--topics needs at least one topic")
+    if args.per_category is not None and args.per_category < 1:
+        raise CodealignError("--per-category must be positive")
+    for key, value in holdout(args.datasets, topics, args.out, args.per_category).items():
+        print(f"{key:40} {value}")
+    return 0
 
 
 def _run_build(args) -> int:

@@ -158,3 +158,25 @@ def test_bad_prompt_file_is_a_one_line_error(tmp_path):
     missing = subprocess.run([sys.executable, "-m", "codealign", "data", "build", "--model", "org/name", "--prompts",
                               str(TRAIN), "--limit", "1", "--out", str(tmp_path / "o")], capture_output=True, text=True)
     assert missing.returncode == 2 and "never downloads" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_holdout_moves_whole_topics_from_the_training_sets_to_a_dev_suite(tmp_path):
+    topics = ["reverse-shell", "kill-process", "merge-sorted"]
+    result = subprocess.run([sys.executable, "-m", "codealign", "data", "holdout", "--topics", ",".join(topics),
+                             "--per-category", "5", "--out", str(tmp_path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    dev = read_jsonl(tmp_path / "dev.jsonl")
+    assert dev and {r["topic"] for r in dev} <= set(topics)
+    assert max(sum(r["category"] == c for r in dev) for c in ("harmful", "borderline", "benign")) == 5
+    for folder, name in (("prompts", "train.jsonl"), ("sft", "train.jsonl"), ("preferences", "train.jsonl")):
+        shipped = read_jsonl(ROOT / "datasets" / folder / name)
+        kept = read_jsonl(tmp_path / folder / name)
+        assert not {r["topic"] for r in kept} & set(topics)
+        assert len(kept) == sum(r["topic"] not in topics for r in shipped) < len(shipped)
+    # The dev file is a bench suite as it is.
+    from codealign.bench import load_suite
+
+    assert len(load_suite(tmp_path / "dev.jsonl")) == len(dev)
+    unknown = subprocess.run([sys.executable, "-m", "codealign", "data", "holdout", "--topics", "no-such-topic",
+                              "--out", str(tmp_path / "x")], capture_output=True, text=True)
+    assert unknown.returncode == 2 and unknown.stderr.count("\n") == 1 and "unknown topic(s) no-such-topic" in unknown.stderr
