@@ -371,18 +371,18 @@ def holdout(datasets: str | Path, topics: list[str], out: str | Path, per_catego
             by_category[record["category"]].append(record)
         chosen = {r["id"] for records in by_category.values() for r in records[:per_category]}
         dev = [r for r in dev if r["id"] in chosen]
+    # Read every built set before writing anything: a missing one leaves no half-written split behind.
+    sets = {"prompts/train.jsonl": prompts}
+    for name in ("sft/train.jsonl", "preferences/train.jsonl", "preferences/test.jsonl"):
+        if not (datasets / name).exists():
+            raise CodealignError(f"no dataset file {datasets / name}: run `codealign data build` first")
+        sets[name] = read_jsonl(datasets / name)
     counts = {"dev prompts": len(dev), **{f"dev {c}": sum(r["category"] == c for r in dev) for c in CATEGORIES}}
     write_jsonl_atomic(out / "dev.jsonl", dev)
-    files = [("prompts", "train.jsonl"), ("sft", "train.jsonl"),
-             ("preferences", "train.jsonl"), ("preferences", "test.jsonl")]
-    for folder, name in files:
-        source = datasets / folder / name
-        if not source.exists():
-            raise CodealignError(f"no dataset file {source}: run `codealign data build` first")
-        records = read_jsonl(source)
+    for name, records in sets.items():
         kept = [r for r in records if r.get("topic") not in held]
-        write_jsonl_atomic(out / folder / name, kept)
-        counts[f"{folder}/{name}"] = f"{len(kept)} of {len(records)}"
+        write_jsonl_atomic(out / name, kept)
+        counts[name] = f"{len(kept)} of {len(records)}"
     return counts
 
 

@@ -180,3 +180,10 @@ def test_holdout_moves_whole_topics_from_the_training_sets_to_a_dev_suite(tmp_pa
     unknown = subprocess.run([sys.executable, "-m", "codealign", "data", "holdout", "--topics", "no-such-topic",
                               "--out", str(tmp_path / "x")], capture_output=True, text=True)
     assert unknown.returncode == 2 and unknown.stderr.count("\n") == 1 and "unknown topic(s) no-such-topic" in unknown.stderr
+    # A build without its SFT set is an error before anything is written.
+    partial = tmp_path / "partial"
+    (partial / "prompts").mkdir(parents=True)
+    (partial / "prompts" / "train.jsonl").write_bytes(TRAIN.read_bytes())
+    missing = subprocess.run([sys.executable, "-m", "codealign", "data", "holdout", "--topics", topics[0],
+                              "--datasets", str(partial), "--out", str(tmp_path / "y")], capture_output=True, text=True)
+    assert missing.returncode == 2 and "no dataset file" in missing.stderr and not (tmp_path / "y").exists()

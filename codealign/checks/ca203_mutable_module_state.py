@@ -46,13 +46,14 @@ _BINDING_RE = re.compile("^" + _BINDING, re.MULTILINE)  # at column 0
 _TARGET_NAME_RE = re.compile(r"(?:^|=)[ \t]*([A-Za-z_]\w*)")
 # The same, indented inside a module-level `if` / `try` / `with` / `for` / `while` block, where it still binds a
 # module-level name (`try: import ujson as json; CACHE = {}`): the block runs up to the next column-0 line.
-_COMPOUND_HEADER_RE = re.compile(r"^(?:if|elif|else|try|except|finally|with|for|while|async)\b[^\n]*\n", re.MULTILINE)
+_COMPOUND = r"(?:if|elif|else|try|except|finally|with|for|while|async)\b"
+_COMPOUND_HEADER_RE = re.compile(r"^" + _COMPOUND + r"[^\n]*\n", re.MULTILINE)
 _INDENTED_BINDING_RE = re.compile(r"^[ \t]+" + _BINDING, re.MULTILINE)
 _TOP_LEVEL_LINE_RE = re.compile(r"^[^\s#]", re.MULTILINE)
 # On a compound statement's own line (`if DEBUG: CACHE = {}`) or after a `;` (`n = 0; CACHE = {}`), at any
 # depth: a function's locals caught this way only make the trigger say yes more often.
 _INLINE_BINDING_RE = re.compile(
-    r"(?:^[ \t]*(?:if|elif|else|try|except|finally|with|for|while|async)\b[^\n]*?:|;)[ \t]*" + _BINDING,
+    r"(?:^[ \t]*" + _COMPOUND + r"[^\n]*?:|;)[ \t]*" + _BINDING,
     re.MULTILINE)
 _METHODS = "|".join(sorted(_MUTATING_METHODS, key=lambda m: (-len(m), m)))
 _FUNCTIONS = sorted({f.rsplit(".", 1)[1] for f in _MUTATING_FUNCTIONS})
