@@ -24,7 +24,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import CodealignError
 
@@ -398,7 +398,19 @@ def stop_token_ids(tokenizer: Any, model: Any | None = None) -> list[int]:
     return ids
 
 
-def generate(
+class Reply(NamedTuple):
+    """One generated reply: its text, and whether the model ended its turn (False: cut at max_new_tokens)."""
+
+    text: str
+    finished: bool
+
+
+def generate(model: Any, tokenizer: Any, prompts: Sequence[str | list[dict]], **options: Any) -> list[list[str]]:
+    """`generate_replies`, texts only."""
+    return [[reply.text for reply in replies] for replies in generate_replies(model, tokenizer, prompts, **options)]
+
+
+def generate_replies(
     model: Any,
     tokenizer: Any,
     prompts: Sequence[str | list[dict]],
@@ -411,13 +423,13 @@ def generate(
     num_return_sequences: int = 1,
     system_prompt: str | None = None,
     progress: bool = True,
-) -> list[list[str]]:
-    """Generate replies for chat prompts, batched; returns one list of `num_return_sequences` texts per prompt.
+) -> list[list[Reply]]:
+    """Generate replies for chat prompts, batched; returns one list of `num_return_sequences` replies per prompt.
 
     Prompts are strings (one user message) or lists of {"role", "content"} messages; the chat template is applied
     with the assistant turn opened. Prompts are sorted by length so each batch wastes little padding (left
     padding), and the replies come back in input order, decoded without the prompt and cut at the first
-    end-of-turn token. temperature=0 is greedy; temperature>0 samples, reproducibly for a given seed (the global
+    end-of-turn token (`Reply.finished` says whether there was one). temperature=0 is greedy; temperature>0 samples, reproducibly for a given seed (the global
     torch RNG is left untouched). A tqdm bar on stderr counts prompts.
     """
     import torch
@@ -446,7 +458,7 @@ def generate(
     pad_id = tokenizer.pad_token_id
 
     config = _generation_config(model, max_new_tokens, greedy, temperature, top_p, num_return_sequences, stops, pad_id)
-    results: list[list[str]] = [[] for _ in prompts]
+    results: list[list[Reply]] = [[] for _ in prompts]
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()
@@ -498,12 +510,11 @@ def _generation_config(model, max_new_tokens, greedy, temperature, top_p, num_re
     return config
 
 
-def _decode(tokenizer: Any, tokens: list[int], stops: list[int]) -> str:
+def _decode(tokenizer: Any, tokens: list[int], stops: list[int]) -> Reply:
     for position, token in enumerate(tokens):
         if token in stops:
-            tokens = tokens[:position]
-            break
-    return tokenizer.decode(tokens, skip_special_tokens=True)
+            return Reply(tokenizer.decode(tokens[:position], skip_special_tokens=True), True)
+    return Reply(tokenizer.decode(tokens, skip_special_tokens=True), False)
 
 
 # ----------------------------------------------------------------------------------- tiny random models

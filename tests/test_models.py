@@ -238,9 +238,14 @@ def test_generation_stops_at_the_models_eos(tiny):
     model.generation_config.eos_token_id = free[stop_at]  # a "model" whose end-of-turn token comes mid-reply
     try:
         cut = models.generate(model, tokenizer, ["def f(x):"], max_new_tokens=6, progress=False)[0][0]
+        ended = models.generate_replies(model, tokenizer, ["def f(x):"], max_new_tokens=6, progress=False)[0][0]
     finally:
         model.generation_config.eos_token_id = original
     assert cut == tokenizer.decode(free[:stop_at], skip_special_tokens=True)
+    # The reply says whether the model ended its turn or ran into max_new_tokens.
+    assert ended == models.Reply(cut, finished=True)
+    running = models.generate_replies(model, tokenizer, ["def f(x):"], max_new_tokens=6, progress=False)[0][0]
+    assert running == models.Reply(tokenizer.decode(free, skip_special_tokens=True), finished=False)
 
 
 def test_system_prompt_and_chat_template(tiny):
