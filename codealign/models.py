@@ -429,8 +429,9 @@ def generate_replies(
     Prompts are strings (one user message) or lists of {"role", "content"} messages; the chat template is applied
     with the assistant turn opened. Prompts are sorted by length so each batch wastes little padding (left
     padding), and the replies come back in input order, decoded without the prompt and cut at the first
-    end-of-turn token (`Reply.finished` says whether there was one). temperature=0 is greedy; temperature>0 samples, reproducibly for a given seed (the global
-    torch RNG is left untouched). A tqdm bar on stderr counts prompts.
+    end-of-turn token (`Reply.finished` says whether there was one). temperature=0 is greedy; temperature>0
+    samples, reproducibly for a given seed (the global torch RNG is left untouched). A tqdm bar on stderr
+    counts prompts.
     """
     import torch
     from tqdm.auto import tqdm
