@@ -248,19 +248,49 @@ def _load_policy(path: Path, config: dict):
     return load_model(str(path), for_training=True)
 
 
+def sft_rows(records: list[dict], tokenizer, max_completion_length: int | None) -> list[dict]:
+    """SFT examples from `messages` records. Without `max_completion_length`, prompt/completion pairs that TRL
+    tokenizes (and `max_length` cuts from the end, prompt first in line: a long prompt can leave an answer
+    nothing). With it, each example is tokenized here: the whole chat-templated prompt, then the first
+    `max_completion_length` tokens of the answer, the end-of-turn token only when the whole answer fits. Long
+    (Chinese, adversarially wrapped) prompts then train on as much of their answer as short ones do."""
+    if max_completion_length is None:
+        return [{"prompt": r["messages"][:-1], "completion": r["messages"][-1:]} for r in records]
+    if isinstance(max_completion_length, bool) or not isinstance(max_completion_length, int) \
+            or max_completion_length < 1:
+        raise CodealignError(f"sft.max_completion_length must be a positive integer or null, "
+                             f"got {max_completion_length!r}")
+    rows = []
+    for record in records:
+        prompt = record["messages"][:-1]
+        prompt_ids = _chat_ids(tokenizer, prompt, add_generation_prompt=True)
+        full_ids = _chat_ids(tokenizer, record["messages"], add_generation_prompt=False)
+        start = 0
+        while start < min(len(prompt_ids), len(full_ids)) and prompt_ids[start] == full_ids[start]:
+            start += 1
+        answer = full_ids[start:start + max_completion_length]
+        rows.append({"input_ids": full_ids[:start] + answer, "completion_mask": [0] * start + [1] * len(answer)})
+    return rows
+
+
+def _chat_ids(tokenizer, messages: list[dict], *, add_generation_prompt: bool) -> list[int]:
+    encoded = tokenizer.apply_chat_template(messages, tokenize=True, add_generation_prompt=add_generation_prompt)
+    return list(encoded["input_ids"] if hasattr(encoded, "keys") else encoded)
+
+
 def train_sft(config: dict, resume: bool = False) -> dict:
     from datasets import Dataset  # noqa: PLC0415
     from trl import SFTConfig, SFTTrainer  # noqa: PLC0415
 
     out = stage_dir(config, "sft")
     init = init_model_path(config, "sft")
-    records = _mixed(_records(config["sft"]["dataset"], "train", ("messages",)), config["sft"].get("mix"), "sft")
-    dataset = Dataset.from_list(
-        [{"prompt": r["messages"][:-1], "completion": r["messages"][-1:]} for r in records]
-    )
+    section = config["sft"]
+    records = _mixed(_records(section["dataset"], "train", ("messages",)), section.get("mix"), "sft")
     model, tokenizer = _load_policy(init, config)
-    args = SFTConfig(**_common_args(config, "sft", out), max_length=config["sft"].get("max_length", 512),
-                     completion_only_loss=True)
+    dataset = Dataset.from_list(sft_rows(records, tokenizer, section.get("max_completion_length")))
+    args = SFTConfig(**_common_args(config, "sft", out), max_length=section.get("max_length", 512),
+                     completion_only_loss=True,
+                     train_sampling_strategy="group_by_length" if section.get("group_by_length") else "random")
     trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
                          peft_config=_lora_config(config))
     metrics = _train(trainer, out, resume)
