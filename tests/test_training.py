@@ -123,6 +123,7 @@ def test_killed_training_resumes_from_its_checkpoint(workspace):
         (["--config", "/nonexistent.yaml"], "cannot read config"),
         (["--set", "sft.mix.harmful=1.5"], "sft.mix.harmful must be a fraction between 0 and 1"),
         (["--set", "sft.mix.malware=0.5"], "unknown config key 'sft.mix.malware'"),
+        (["--set", "sft.max_completion_length=0"], "sft.max_completion_length must be a positive integer"),
     ],
 )
 def test_bad_configs_are_one_line_errors(tmp_path, args, message):
