@@ -84,12 +84,26 @@ def load_config(preset: str | None = None, config_path: str | Path | None = None
     for assignment in overrides:
         _apply_override(config, assignment)
     _check_keys(config, _read_yaml(PRESETS_DIR / f"{_SCHEMA_PRESET}.yaml"))
+    _check_values(config)
     precision = config.get("precision", "fp32")
     if precision not in ("fp32", "bf16"):
         raise CodealignError(f"precision must be fp32 or bf16, got {precision!r}")
     if precision == "bf16" and not _has_accelerator():
         raise CodealignError("precision bf16 needs a GPU; on CPU use --preset cpu or --set precision=fp32")
     return config
+
+
+def _check_values(config: dict) -> None:
+    """The values a stage would otherwise reject only once it has loaded its model (or, under `align`, once
+    the earlier stages have run): checked with the config, so `--dry-run` and `train` fail at once."""
+    for stage in ("sft", "dpo"):
+        for category, share in (config.get(stage, {}).get("mix") or {}).items():
+            if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
+                raise CodealignError(f"{stage}.mix.{category} must be a fraction between 0 and 1, got {share!r}")
+    sft = config.get("sft", {})
+    budget = sft.get("max_completion_length")
+    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int) or budget < 1):
+        raise CodealignError(f"sft.max_completion_length must be a positive integer or null, got {budget!r}")
 
 
 def _has_accelerator() -> bool:
@@ -134,9 +148,6 @@ def _mixed(records: list[dict], mix: dict | None, stage: str) -> list[dict]:
     of them learns to open every answer with a refusal."""
     if not mix:
         return records
-    for category, share in mix.items():
-        if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
-            raise CodealignError(f"{stage}.mix.{category} must be a fraction between 0 and 1, got {share!r}")
     groups: dict[str, list[int]] = {}
     for index, record in enumerate(records):
         groups.setdefault(str(record.get("category")), []).append(index)
@@ -256,10 +267,6 @@ def sft_rows(records: list[dict], tokenizer, max_completion_length: int | None) 
     (Chinese, adversarially wrapped) prompts then train on as much of their answer as short ones do."""
     if max_completion_length is None:
         return [{"prompt": r["messages"][:-1], "completion": r["messages"][-1:]} for r in records]
-    if isinstance(max_completion_length, bool) or not isinstance(max_completion_length, int) \
-            or max_completion_length < 1:
-        raise CodealignError(f"sft.max_completion_length must be a positive integer or null, "
-                             f"got {max_completion_length!r}")
     rows = []
     for record in records:
         prompt = record["messages"][:-1]

@@ -80,3 +80,8 @@ def test_bad_input_is_one_line(tmp_path, capsys):
     assert capsys.readouterr().err.strip() == "codealign: error: align.rl must be none, grpo or rloo, got 'ppo'"
     assert main(["align", "--model", str(tmp_path / "nowhere"), "--dry-run"]) == 2
     assert "does not exist" in capsys.readouterr().err
+    # values a stage would reject only after loading its model fail the plan itself
+    assert main(["align", "--preset", "cpu-smoke", "--set", "sft.max_completion_length=0", "--dry-run"]) == 2
+    assert "sft.max_completion_length must be a positive integer" in capsys.readouterr().err
+    assert main(["align", "--preset", "cpu-smoke", "--set", "sft.mix.harmful=2", "--dry-run"]) == 2
+    assert "sft.mix.harmful must be a fraction" in capsys.readouterr().err
