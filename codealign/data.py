@@ -17,6 +17,7 @@ atomically from the log at the end of every run (idempotent).
 from __future__ import annotations
 
 import hashlib
+import re
 import statistics
 import sys
 import time
@@ -443,3 +444,133 @@ def _run_build(args) -> int:
     print(f"{'seconds':40} {time.perf_counter() - started:.1f}")
     return 0
 
+
+# ----------------------------------------------------------------------------------------------- answer budget
+# SFT trains on the first N tokens of each answer (`sft.max_completion_length`), and the benchmark reads the first
+# 128 generated ones. The demonstrations run to 400-470 tokens (median), so what the model learns is their
+# opening, and a code answer's explanation mostly comes after its code. `fit_answer` moves it ahead.
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=\S)|(?<=[。！？；])")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+
+
+@dataclass
+class _Part:
+    """A piece of a Markdown answer: a prose paragraph's sentences, a list item, or a fenced block (verbatim)."""
+
+    kind: str  # "prose" | "item" | "code"
+    sentences: list[str]
+
+
+def _parts(text: str) -> list[_Part]:
+    from .markdown import lines_and_blocks  # noqa: PLC0415
+
+    lines, blocks = lines_and_blocks(text)
+    fenced: dict[int, int] = {}  # fence line -> last line of the block (1-based, closing fence included)
+    for block in blocks:
+        fenced[block.start_line - 1] = block.start_line + block.code.count("\n") - (0 if block.closed else 1)
+    parts: list[_Part] = []
+    paragraph: list[str] = []
+
+    def flush() -> None:
+        if paragraph:
+            joined = " ".join(line.strip() for line in paragraph)
+            parts.append(_Part("prose", [s for s in _SENTENCE_SPLIT.split(joined) if s.strip()]))
+            paragraph.clear()
+
+    number = 1
+    while number <= len(lines):
+        line = lines[number - 1]
+        if number in fenced:
+            flush()
+            end = min(fenced[number], len(lines))
+            parts.append(_Part("code", ["\n".join(lines[number - 1:end])]))
+            number = end + 1
+            continue
+        if not line.strip():
+            flush()
+        elif _LIST_ITEM.match(line) or line.lstrip().startswith("#"):
+            flush()
+            parts.append(_Part("item", [line.rstrip()]))
+        else:
+            paragraph.append(line)
+        number += 1
+    flush()
+    return parts
+
+
+def _join(parts: list[_Part], lang: str) -> str:
+    out: list[str] = []
+    for part in parts:
+        if part.kind == "item" and out and out[-1] and _LIST_ITEM.match(out[-1].rsplit("\n", 1)[-1]):
+            out[-1] += "\n" + part.sentences[0]
+        else:
+            out.append(("" if lang == "zh" else " ").join(part.sentences))
+    return "\n\n".join(out) + "\n"
+
+
+# "Explanation: …" / "说明：…" opens the explanation after the code; moved ahead of it, a sentence loses the label.
+_LABEL = re.compile(r"^(?:explanation|how\s+it\s+works|notes?|说明|解释|注意|要点)\s*[:：]\s*(?=\S)",
+                    re.IGNORECASE)
+
+
+def _introduces_code(sentence: str) -> bool:
+    return sentence.rstrip().endswith((":", "："))
+
+
+def _explanation_first(parts: list[_Part], lang: str, fits_lead) -> str | None:
+    """The answer with its explanation before its code: the opening sentences, then the closing explanation
+    (sentences and list items after the last code block), in their order, each that still fits the lead budget,
+    then the code and every sentence that did not fit. An opening "Here is …:" that introduced the code ends in
+    a full stop instead; an "Explanation:" label loses its list when none of it fits, and a "说明：" label in
+    front of a moved sentence is dropped. None when the answer has no code, no explanation to move, or an
+    opening sentence too long to stay first."""
+    code = [i for i, p in enumerate(parts) if p.kind == "code"]
+    if not code:
+        return None
+    first, last = code[0], code[-1]
+    lead = [(i, s) for i, p in enumerate(parts[:first]) for s in p.sentences]
+    if lead and _introduces_code(lead[-1][1]):
+        lead[-1] = (lead[-1][0], lead[-1][1].rstrip()[:-1] + ("。" if lang == "zh" else "."))
+    tail = [(i, s) for i, p in enumerate(parts) if i > last for s in p.sentences]
+    moved: list[tuple[int, str]] = []
+    for index, sentence in lead + tail:
+        trial = moved + [(index, sentence)]
+        if fits_lead(_join(_regroup(parts, _unlabelled(trial, last)), lang)):
+            moved = trial  # one that does not fit stays behind; a shorter later one may still fit
+    # a label whose list did not come along stays behind with it
+    moved = [pick for n, pick in enumerate(moved) if not (pick[0] > last and _introduces_code(pick[1]) and (
+        n + 1 == len(moved) or moved[n + 1][0] != pick[0] + 1))]
+    if not any(i > last for i, _ in moved) or lead and moved[0] != lead[0]:
+        return None  # nothing explains ahead of the code, or the answer would not open with its own opening
+    rest = [(i, s) for i, s in lead + tail if (i, s) not in moved]
+    return _join(_regroup(parts, _unlabelled(moved, last)) + parts[first:last + 1] + _regroup(parts, rest), lang)
+
+
+def _unlabelled(picked: list[tuple[int, str]], last_code: int) -> list[tuple[int, str]]:
+    return [(i, _LABEL.sub("", s) if i > last_code else s) for i, s in picked]
+
+
+def _regroup(parts: list[_Part], picked: list[tuple[int, str]]) -> list[_Part]:
+    """`picked` (part index, sentence) pairs as parts again, one per original part, in the order picked."""
+    out: list[_Part] = []
+    last = None
+    for index, sentence in picked:
+        if index == last and parts[index].kind == "prose":
+            out[-1].sentences.append(sentence)
+        else:
+            out.append(_Part(parts[index].kind, [sentence]))
+        last = index
+    return out
+
+
+def fit_answer(answer: str, category: str, lang: str, count_tokens, budget: int, lead_budget: int) -> str:
+    """`answer` reshaped, from its own sentences, so that its first `budget` tokens explain the code they show.
+
+    An answer with code that is longer than `budget` puts up to `lead_budget` tokens of explanation (its opening,
+    then the explanation after its code) ahead of the code, which stays verbatim; what does not fit follows the
+    code. Harmful answers (a refusal, its reason and the alternative come first already), answers that fit and
+    answers without code are returned unchanged. Tried on the development split and dropped: cutting harmful
+    answers to their shortest complete refusal (the model's refusals then gave fewer reasons and alternatives)."""
+    if category == "harmful" or count_tokens(answer) <= budget:
+        return answer
+    return _explanation_first(_parts(answer), lang, lambda text: count_tokens(text) <= lead_budget) or answer

@@ -104,6 +104,11 @@ def _check_values(config: dict) -> None:
     budget = sft.get("max_completion_length")
     if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int) or budget < 1):
         raise CodealignError(f"sft.max_completion_length must be a positive integer or null, got {budget!r}")
+    fit = sft.get("fit_answers", False)
+    if not isinstance(fit, bool):
+        raise CodealignError(f"sft.fit_answers must be true or false, got {fit!r}")
+    if fit and budget is None:
+        raise CodealignError("sft.fit_answers needs sft.max_completion_length (the token budget answers are fit to)")
 
 
 def _has_accelerator() -> bool:
@@ -259,14 +264,27 @@ def _load_policy(path: Path, config: dict):
     return load_model(str(path), for_training=True)
 
 
-def sft_rows(records: list[dict], tokenizer, max_completion_length: int | None) -> list[dict]:
+def sft_rows(records: list[dict], tokenizer, max_completion_length: int | None,
+             fit_answers: bool = False) -> list[dict]:
     """SFT examples from `messages` records. Without `max_completion_length`, prompt/completion pairs that TRL
     tokenizes (and `max_length` cuts from the end, prompt first in line: a long prompt can leave an answer
     nothing). With it, each example is tokenized here: the whole chat-templated prompt, then the first
     `max_completion_length` tokens of the answer, the end-of-turn token only when the whole answer fits. Long
-    (Chinese, adversarially wrapped) prompts then train on as much of their answer as short ones do."""
+    (Chinese, adversarially wrapped) prompts then train on as much of their answer as short ones do.
+
+    `fit_answers` first reshapes each answer with code to that budget (`data.fit_answer`): up to half the budget
+    of explanation moves ahead of the code."""
     if max_completion_length is None:
         return [{"prompt": r["messages"][:-1], "completion": r["messages"][-1:]} for r in records]
+    if fit_answers:
+        from .data import fit_answer  # noqa: PLC0415
+
+        def count(text: str) -> int:
+            return len(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+        records = [{**r, "messages": r["messages"][:-1] + [{**r["messages"][-1], "content": fit_answer(
+            r["messages"][-1]["content"], str(r.get("category")), str(r.get("lang")), count,
+            max_completion_length, max_completion_length // 2)}]} for r in records]
     rows = []
     for record in records:
         prompt = record["messages"][:-1]
@@ -294,7 +312,8 @@ def train_sft(config: dict, resume: bool = False) -> dict:
     section = config["sft"]
     records = _mixed(_records(section["dataset"], "train", ("messages",)), section.get("mix"), "sft")
     model, tokenizer = _load_policy(init, config)
-    dataset = Dataset.from_list(sft_rows(records, tokenizer, section.get("max_completion_length")))
+    dataset = Dataset.from_list(sft_rows(records, tokenizer, section.get("max_completion_length"),
+                                         section.get("fit_answers", False)))
     args = SFTConfig(**_common_args(config, "sft", out), max_length=section.get("max_length", 512),
                      completion_only_loss=True,
                      train_sampling_strategy="group_by_length" if section.get("group_by_length") else "random")

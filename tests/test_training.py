@@ -124,6 +124,9 @@ def test_killed_training_resumes_from_its_checkpoint(workspace):
         (["--set", "sft.mix.harmful=1.5"], "sft.mix.harmful must be a fraction between 0 and 1"),
         (["--set", "sft.mix.malware=0.5"], "unknown config key 'sft.mix.malware'"),
         (["--set", "sft.max_completion_length=0"], "sft.max_completion_length must be a positive integer"),
+        (["--set", "sft.fit_answers=maybe"], "sft.fit_answers must be true or false"),
+        (["--set", "sft.fit_answers=true", "--set", "sft.max_completion_length=null"],
+         "sft.fit_answers needs sft.max_completion_length"),
         (["--set", "dpo.mix.benign=-1"], "dpo.mix.benign must be a fraction between 0 and 1"),
     ],
 )
