@@ -184,6 +184,8 @@ def test_sft_rows_keep_the_whole_prompt_and_cut_the_answer():
 def test_sft_with_answer_budget_and_length_grouping_trains(workspace, tmp_path):
     assert main(["train", "sft", "--preset", "cpu-smoke", "--set", f"output_dir={tmp_path}",
                  "--set", f"sft.dataset={workspace / 'data' / 'sft'}", "--set", "sft.max_steps=2",
-                 "--set", "sft.max_completion_length=8", "--set", "sft.group_by_length=true"]) == 0
+                 "--set", "sft.max_completion_length=8", "--set", "sft.group_by_length=true",
+                 "--set", "sft.fit_answers=true"]) == 0
     info = json.loads((tmp_path / "sft" / "stage.json").read_text())
     assert info["config"]["sft"]["max_completion_length"] == 8 and info["metrics"]["train_loss"] > 0
+    assert info["config"]["sft"]["fit_answers"] is True
