@@ -5,8 +5,6 @@ import re
 from collections import Counter
 from pathlib import Path
 
-import pytest
-
 from codealign.data import fit_answer
 from codealign.markdown import extract_code_blocks
 from codealign.responses import analyze_response
