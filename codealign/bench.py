@@ -303,7 +303,7 @@ def _metric_counts(results: list[dict]) -> dict[str, tuple[int, int]]:
 
 
 def summarize(results: list[dict]) -> dict:
-    """Metrics per model: overall, per category and per language, with counts and 95% intervals."""
+    """Metrics per model: overall, per category, per language and per prompt form, with counts and 95% intervals."""
     summary: dict = {}
     by_model: dict[str, list[dict]] = defaultdict(list)
     for record in results:
@@ -314,6 +314,11 @@ def summarize(results: list[dict]) -> dict:
             groups[f"category:{category}"] = [r for r in records if r["category"] == category]
         for lang in sorted({r.get("lang") or "?" for r in records}):
             groups[f"lang:{lang}"] = [r for r in records if (r.get("lang") or "?") == lang]
+        # Prompts built from a hand-written seed: the seed as written, or wrapped in a template (adversarial
+        # for harmful seeds, a framing such as a beginner's voice for the others). A model that refuses wrapped
+        # prompts but not plain ones has learned the wrapper, not the request.
+        for form, wrapped in (("plain", False), ("wrapped", True)):
+            groups[f"form:{form}"] = [r for r in records if r.get("template") and (r["template"] != "seed") == wrapped]
         summary[model] = {}
         for group, members in groups.items():
             summary[model][group] = {}
