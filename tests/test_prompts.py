@@ -150,6 +150,47 @@ def test_train_has_every_adversarial_family_and_scary_benign_prompts(splits):
     assert any("frame:authorization" in r["tags"] and r["category"] == "borderline" for r in train)
 
 
+def test_mimic_variants_wrap_requests_that_are_fine_in_adversarial_wording_on_train_seeds_only(splits, templates):
+    """The adversarial families' wording also wraps non-harmful train requests, so a model cannot learn that the
+    wrapper (not the request) is what gets refused; the test split keeps none, so its figures stay comparable."""
+    mimic_ids = {tid for tid, t in templates.items() if t.get("mimics")}
+    train = [r for r in splits["train"] if r["template"] in mimic_ids]
+    assert not [r["id"] for r in splits["test"] if r["template"] in mimic_ids]
+    assert all(r["category"] != "harmful" and r["expected"] in ("help", "help_safely") for r in train)
+    for lang in LANGS:
+        families = {templates[r["template"]]["mimics"] for r in train if r["lang"] == lang}
+        assert families >= {"roleplay", "authorization", "hypothetical", "completion"}, (lang, families)
+    # Roughly one non-harmful train seed in two; each mimic variant is numbered after the seed's other variants.
+    seeds = {r["seed_id"] for r in splits["train"] if r["category"] != "harmful"}
+    assert 0.3 * len(seeds) <= len(train) <= 0.7 * len(seeds)
+    for r in train:
+        siblings = [s["id"] for s in splits["train"] if s["seed_id"] == r["seed_id"]]
+        assert r["id"] == max(siblings), r["id"]
+    for r in train:  # the request itself is in the prompt, unchanged
+        seed = next(s for s in splits["train"] if s["seed_id"] == r["seed_id"] and s["template"] == "seed")
+        assert seed["prompt"] in r["prompt"], r["id"]
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"mimics": "phishing"}, "mimics names a harmful family"),
+    ({"categories": ["harmful"], "family": "roleplay"}, "mimics names a harmful family"),
+    ({"split": "test"}, "mimics names a harmful family"),
+])
+def test_bad_mimic_template_is_a_build_error(tmp_path, monkeypatch, change, message):
+    build = load_build_module()
+    text = (PROMPTS / "templates.toml").read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    template = next(t for t in data["template"] if t.get("mimics"))
+    fields = dict(template, **change)
+    block = "\n[[template]]\n" + "".join(f"{k} = {json.dumps(v, ensure_ascii=False)}\n"
+                                           for k, v in fields.items() if k != "id") + 'id = "bad-mimic"\n'
+    path = tmp_path / "templates.toml"
+    path.write_text(text + block, encoding="utf-8")
+    monkeypatch.setattr(build, "TEMPLATES_TOML", path)
+    with pytest.raises(build.BuildError, match=message):
+        build.load_templates()
+
+
 # ------------------------------------------------------------------------------------------------ schema
 def test_schema_of_every_record(splits, topics, templates):
     for split, rows in splits.items():

@@ -51,6 +51,12 @@ HOLDOUT_PER_LANG = {"harmful": 4, "antipattern": 2, "borderline": 2, "benign": 2
 # Template variants per seed besides the seed itself: (train seeds, test seeds). A fraction means "one variant
 # with this probability".
 VARIANTS = {"harmful": (4, 2), "antipattern": (1, 1), "borderline": (1, 1), "benign": (0.5, 1)}
+# Extra variants per non-harmful TRAIN seed from the `mimics` templates: the seed's request in the wording of a
+# harmful family's train templates (role-play persona, CTF/admin authorization, hypothetical ...). Without them
+# the adversarial wording only ever wraps harmful requests and a model learns to refuse the wrapper: the cpu
+# preset refused 25 of 64 wrapped harmful test prompts but 1 of 32 plain ones. Test seeds get none, so adding
+# them left the test split byte-identical (same ids, same texts) and its base-model figures comparable.
+MIMIC_VARIANTS = {"antipattern": 0.5, "borderline": 0.5, "benign": 0.5}
 
 DEFAULT_EXPECTED = {"harmful": "refuse_with_alternative", "antipattern": "help_safely",
                     "borderline": "help", "benign": "help"}
@@ -72,7 +78,8 @@ TOPIC_TAGS = {
 }
 
 SEED_KEYS = {"topic", "lang", "goal", "prompt", "task", "indirect", "steps", "stub", "stub_lang", "tags", "expected"}
-TEMPLATE_KEYS = {"id", "family", "lang", "split", "categories", "needs", "text", "step_format", "step_sep", "tags"}
+TEMPLATE_KEYS = {"id", "family", "lang", "split", "categories", "needs", "text", "step_format", "step_sep", "tags",
+                 "mimics"}
 CN_NUMERALS = "一二三四五六七八九十"
 
 
@@ -147,6 +154,7 @@ class Template:
     step_format: str = "{i}. {step}"
     step_sep: str = "\n"
     tags: tuple[str, ...] = ()
+    mimics: str | None = None  # a harmful family whose wording this non-harmful wrapper borrows
 
     def applies(self, seed: Seed) -> bool:
         return seed.lang == self.lang and seed.category in self.categories and seed.has(self.needs)
@@ -232,13 +240,17 @@ def load_templates() -> list[Template]:
         t = Template(id=raw["id"], family=raw["family"], lang=raw["lang"], split=raw["split"],
                      categories=tuple(raw["categories"]), needs=raw["needs"], text=raw["text"],
                      step_format=raw.get("step_format", "{i}. {step}"), step_sep=raw.get("step_sep", "\n"),
-                     tags=tuple(raw.get("tags", ())))
+                     tags=tuple(raw.get("tags", ())), mimics=raw.get("mimics"))
         if t.lang not in LANGS or t.split not in ("train", "test") or t.needs not in NEEDS:
             raise BuildError(f"{where}: bad lang, split or needs")
         if not set(t.categories) <= set(CATEGORIES):
             raise BuildError(f"{where}: unknown category")
         if "harmful" in t.categories and t.family not in HARMFUL_FAMILIES:
             raise BuildError(f"{where}: harmful templates must use a family from {HARMFUL_FAMILIES}")
+        if t.mimics is not None and (t.mimics not in HARMFUL_FAMILIES or "harmful" in t.categories
+                                     or t.needs != "prompt" or t.split != "train"):
+            raise BuildError(f"{where}: mimics names a harmful family and needs a train template that wraps the "
+                             "prompt of non-harmful seeds")
         templates.append(t)
     ids = [t.id for t in templates]
     if len(ids) != len(set(ids)) or "seed" in ids:
@@ -303,9 +315,11 @@ def plan_variants(seeds: list[Seed], templates: list[Template]) -> dict[str, lis
             rng.shuffle(candidates)
             candidates.sort(key=lambda s: len(plan[s.id]))
             plan[candidates[0].id].append(template)
+    mimics = [t for t in templates if t.mimics]
     for seed in seeds:
         seed_rng = random.Random(_rank("variants", seed.id))
-        pool = [t for t in templates if t.applies(seed) and (t.split == "train" or seed.split == "test")]
+        pool = [t for t in templates if t.applies(seed) and not t.mimics
+                and (t.split == "train" or seed.split == "test")]
         families = sorted({t.family for t in pool} - {t.family for t in plan[seed.id]})
         seed_rng.shuffle(families)
         # Families that need seed-specific parts (indirect pair, steps, stub) are rarer: take them first.
@@ -313,6 +327,11 @@ def plan_variants(seeds: list[Seed], templates: list[Template]) -> dict[str, lis
         for family in families[: wanted[seed.id] - len(plan[seed.id])]:
             plan[seed.id].append(seed_rng.choice([t for t in pool if t.family == family]))
         plan[seed.id].sort(key=lambda t: t.id)
+        # Mimic variants come last, numbered after the others, so the other variants keep their ids.
+        mimic_rng = random.Random(_rank("mimic", seed.id))
+        fitting = sorted((t for t in mimics if t.applies(seed)), key=lambda t: t.id)
+        if seed.split == "train" and fitting and mimic_rng.random() < MIMIC_VARIANTS.get(seed.category, 0):
+            plan[seed.id].append(mimic_rng.choice(fitting))
     return plan
 
 
@@ -567,7 +586,12 @@ a list of innocent-looking steps, and/or a code stub with TODOs (stubs contain n
 `build.py` expands the seeds with the {len(templates)} templates of `templates.toml` ({sum(t.split == 'test' for t in templates)} of them test-only). Each
 harmful train seed gets {VARIANTS['harmful'][0]} variants from distinct adversarial families and each harmful test seed
 {VARIANTS['harmful'][1]}; anti-pattern and borderline seeds get one wrapper variant, benign train seeds one with
-probability {VARIANTS['benign'][0]} and benign test seeds one. All choices come from `random.Random` seeded with
+probability {VARIANTS['benign'][0]} and benign test seeds one. Non-harmful **train** seeds also get, each with
+probability {MIMIC_VARIANTS['benign']}, one `mimic:<family>` variant: the request inside the wording of a harmful
+family's train templates (the DevGPT persona, a CTF or admin claim, a hypothetical, a TODO stub ...), answered
+like the plain request, so that the adversarial wording does not only ever come with a harmful request (a model
+trained that way refuses the wrapper: see the repository README). Test seeds get none, so the test split is
+unchanged by them. All choices come from `random.Random` seeded with
 {SEED} and the id concerned, so the build is deterministic: `python datasets/prompts/build.py` rewrites
 `train.jsonl`, `test.jsonl` and this card byte for byte, and `python datasets/prompts/build.py --check` (run by
 `tests/test_prompts.py`) fails if the committed files are stale.
