@@ -157,7 +157,7 @@ def generate_samples(records: list[dict], options: BuildOptions, log: AppendLog)
             for r, responses in zip(batch, outputs)
         )
         if options.progress:
-            done = len(log.records)
+            done = len(records) - len(todo) + start + len(batch)  # of this build's prompts, not the whole log
             print(f"codealign: sampled {done}/{len(records)} prompts ({seconds:.1f}s for the last batch)",
                   file=sys.stderr)
 
