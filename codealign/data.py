@@ -2,10 +2,11 @@
 
 For each training prompt the policy model samples k responses (batched). Each is judged by
 `scoring.judge` (static analyzers on its code blocks + response-level checks) and gets a critique citing
-the violated principles and concrete findings. The chosen response is the best sample when it passes,
-otherwise a revision: a curated demonstration for the prompt's topic and language (RLHF stage one's human
-demonstrations), or, with `--reviser`, a stronger model prompted with the principles and the critique.
-Every revision is re-judged before it is accepted. Training prompts left unsampled by `--limit` still get
+the violated principles and concrete findings. The chosen response is a revision: a curated demonstration for
+the prompt's topic and language (RLHF stage one's human demonstrations), or, for a sample that fails, with
+`--reviser`, a stronger model prompted with the principles and the critique. The best sample is chosen
+instead only when it passes and no revision does (a topic without demonstrations). Every revision is
+re-judged before it is accepted. Training prompts left unsampled by `--limit` still get
 their demonstration as an SFT target (and, for borderline/benign ones, a pair against a needless refusal):
 that costs no generation. Outputs are Hugging Face datasets (JSONL + card).
 
@@ -223,7 +224,7 @@ def build_records(records: list[dict], samples: dict[str, dict], options: BuildO
             "topic": record.get("topic"), "model": unit.get("model") if unit else None,
             "seed": unit.get("seed") if unit else None,
         }
-        chosen_text, chosen, source = None, None, None
+        policy = None
         if unit is None:  # no policy sample: its demonstration is the target, a needless refusal the only negative
             stats["unsampled"] += 1
             worst_text, critique, negatives = None, "", []
@@ -233,18 +234,25 @@ def build_records(records: list[dict], samples: dict[str, dict], options: BuildO
             best_text, best = judged[0]
             worst_text, worst = judged[-1]
             if acceptable(best):
-                chosen_text, chosen, source = best_text, best, "policy"
+                policy = (best_text, best, "policy")
+            else:
+                stats["revised"] += 1
             critique = worst.critique(record["lang"])
             negatives = [(worst_text, worst, "policy", critique)]
-        if chosen is None:
-            if unit is not None:
-                stats["revised"] += 1
-            for candidate_source, text in reviser.candidates(record, worst_text, critique):
-                verdict = _judge(record, text)
-                if acceptable(verdict):
-                    chosen_text, chosen, source = text, verdict, candidate_source
-                    break
-                stats["revision_rejected"] += 1
+        # A curated demonstration is the target whenever one passes; the policy's own accepted sample only where
+        # none does (a topic without demonstrations). The judge cannot tell fluent from garbled text with clean
+        # code: the embedded model's accepted samples scored as high as its demonstrations, or higher where a
+        # demonstration's subprocess call draws a low bandit finding, and read like "create_pycache_shaders_...".
+        revision = None
+        for candidate_source, text in reviser.candidates(record, None if policy else worst_text, critique):
+            verdict = _judge(record, text)
+            if acceptable(verdict):
+                revision = (text, verdict, candidate_source)
+                break
+            stats["revision_rejected"] += 1
+        if policy and revision:
+            stats["demonstration_preferred"] += 1
+        chosen_text, chosen, source = revision or policy or (None, None, None)
         if chosen is None:
             stats["no_acceptable_response"] += 1
             continue
@@ -320,8 +328,8 @@ def write_outputs(out: Path, sft: list[dict], preferences: list[dict], summary: 
     (out / "sft" / "README.md").write_text(DATASET_CARD.format(
         title="codealign SFT set",
         description="Prompt → accepted response, as conversational `messages` (TRL's SFT format). The response is "
-                    "the policy's own best sample when the analyzers found nothing at medium or above, otherwise "
-                    "a re-checked revision (curated demonstration or reviser model).",
+                    "a re-checked revision (curated demonstration or reviser model), or the policy's own best "
+                    "sample where no revision passes and the analyzers found nothing at medium or above in it.",
         files="  - split: train\n    path: train.jsonl", **common), encoding="utf-8")
     write_jsonl_atomic(out / "preferences" / "train.jsonl", [p for p in preferences if p["split"] == "train"])
     write_jsonl_atomic(out / "preferences" / "test.jsonl", [p for p in preferences if p["split"] == "test"])

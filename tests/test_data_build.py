@@ -187,3 +187,27 @@ def test_holdout_moves_whole_topics_from_the_training_sets_to_a_dev_suite(tmp_pa
     missing = subprocess.run([sys.executable, "-m", "codealign", "data", "holdout", "--topics", topics[0],
                               "--datasets", str(partial), "--out", str(tmp_path / "y")], capture_output=True, text=True)
     assert missing.returncode == 2 and "no dataset file" in missing.stderr and not (tmp_path / "y").exists()
+
+
+def test_a_passing_demonstration_beats_the_policys_own_passing_sample(tmp_path):
+    """The judge scores clean garbled text as high as a demonstration: a passing demonstration is the target, and
+    the policy's accepted sample only where no demonstration passes (here: a topic without one)."""
+    from codealign.data import build_records
+
+    prompts, demos, picked = _prompt_subset(tmp_path)
+    fizz = [r for r in picked if r["topic"] == "fizzbuzz"]
+    sample = ("FizzBuzz loops over the numbers and checks 15 first:\n\n```python\ndef fizz(n):\n    for i in "
+              "range(1, n + 1):\n        print('FizzBuzz' if i % 15 == 0 else i)\n```\n\nThe check for 15 comes "
+              "first, so a number divisible by both 3 and 5 prints FizzBuzz; call `fizz(30)` to see the pattern.")
+    samples = {r["id"]: {"responses": [sample, sample], "model": "tiny", "seed": 1} for r in fizz}
+    assert all(judge(r["prompt"], sample, "benign", lang="en").findings == [] for r in fizz)  # it passes
+
+    sft, _, stats = build_records(fizz, samples, _options(tmp_path, prompts, demos))
+    assert {r["source"] for r in sft} == {"demonstration:demo-fizz-en"}
+    assert stats["demonstration_preferred"] == len(fizz) and "revised" not in stats
+
+    no_demos = tmp_path / "no-demos.jsonl"
+    no_demos.write_text(json.dumps(DEMOS[0]) + "\n")  # wipe-disk only: fizzbuzz has no demonstration
+    sft, _, stats = build_records(fizz, samples, _options(tmp_path, prompts, no_demos))
+    assert {r["source"] for r in sft} == {"policy"} and "demonstration_preferred" not in stats
+    assert all(r["messages"][1]["content"] == sample for r in sft)
