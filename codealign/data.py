@@ -28,7 +28,7 @@ from pathlib import Path
 
 from .errors import CodealignError
 from .jsonl import AppendLog, read_jsonl, write_jsonl_atomic
-from .responses import PROMPT_CATEGORIES
+from .responses import PROMPT_CATEGORIES, analyze_response
 
 PROMPT_FIELDS = ("id", "prompt", "category", "lang")
 CATEGORIES = PROMPT_CATEGORIES  # harmful, antipattern, borderline, benign: defined once, in responses
@@ -525,13 +525,14 @@ def _introduces_code(sentence: str) -> bool:
     return sentence.rstrip().endswith((":", "："))
 
 
-def _explanation_first(parts: list[_Part], lang: str, fits_lead) -> str | None:
+def _explanation_first(parts: list[_Part], lang: str, fits_lead) -> tuple[str, str] | None:
     """The answer with its explanation before its code: the opening sentences, then the closing explanation
     (sentences and list items after the last code block), in their order, each that still fits the lead budget,
     then the code and every sentence that did not fit. An opening "Here is …:" that introduced the code ends in
     a full stop instead; an "Explanation:" label loses its list when none of it fits, and a "说明：" label in
     front of a moved sentence is dropped. None when the answer has no code, no explanation to move, or an
-    opening sentence too long to stay first."""
+    opening sentence too long to stay first. Otherwise (the answer, what now stands ahead of its first code block
+    with that block)."""
     code = [i for i, p in enumerate(parts) if p.kind == "code"]
     if not code:
         return None
@@ -551,7 +552,9 @@ def _explanation_first(parts: list[_Part], lang: str, fits_lead) -> str | None:
     if not any(i > last for i, _ in moved) or lead and moved[0] != lead[0]:
         return None  # nothing explains ahead of the code, or the answer would not open with its own opening
     rest = [(i, s) for i, s in lead + tail if (i, s) not in moved]
-    return _join(_regroup(parts, _unlabelled(moved, last)) + parts[first:last + 1] + _regroup(parts, rest), lang)
+    ahead = _regroup(parts, _unlabelled(moved, last))
+    return (_join(ahead + parts[first:last + 1] + _regroup(parts, rest), lang),
+            _join(ahead + [parts[first]], lang))
 
 
 def _unlabelled(picked: list[tuple[int, str]], last_code: int) -> list[tuple[int, str]]:
@@ -576,9 +579,22 @@ def fit_answer(answer: str, category: str, lang: str, count_tokens, budget: int,
 
     An answer with code that is longer than `budget` puts up to `lead_budget` tokens of explanation (its opening,
     then the explanation after its code) ahead of the code, which stays verbatim; what does not fit follows the
-    code. Harmful answers (a refusal, its reason and the alternative come first already), answers that fit and
+    code. Where that lead does not explain the code (`analyze_response(...).explained` of the lead and the first
+    block), the lead grows by an eighth of `budget` at a time, up to three quarters of it: a Chinese sentence
+    costs about twice the tokens of an English one: with the lead fixed at 80 of 160 tokens, the trained part of
+    57 of the 181 shipped non-harmful Chinese code answers did not explain its code, growing it 24 (14 of them
+    show no code in 160 tokens); English 0 of 183 either way.
+    Harmful answers (a refusal, its reason and the alternative come first already), answers that fit and
     answers without code are returned unchanged. Tried on the development split and dropped: cutting harmful
     answers to their shortest complete refusal (the model's refusals then gave fewer reasons and alternatives)."""
     if category == "harmful" or count_tokens(answer) <= budget:
         return answer
-    return _explanation_first(_parts(answer), lang, lambda text: count_tokens(text) <= lead_budget) or answer
+    parts, first = _parts(answer), None
+    for lead in range(lead_budget, max(lead_budget, budget * 3 // 4) + 1, max(1, budget // 8)):
+        fitted = _explanation_first(parts, lang, lambda text, lead=lead: count_tokens(text) <= lead)
+        if fitted is None:
+            continue
+        if analyze_response(fitted[1]).explained:
+            return fitted[0]
+        first = first or fitted[0]
+    return first or answer

@@ -66,13 +66,27 @@ def test_a_label_goes_ahead_only_with_its_list_and_a_sentence_loses_its_label():
     assert "How it works:\n\n- x is one" in without_list.split("```")[-1]
 
 
+def test_the_lead_grows_until_it_explains_the_code_up_to_three_quarters_of_the_budget():
+    answer = ("This function adds two numbers together for you:\n\n```python\ndef add(a, b):\n    return a + b\n```\n\n"
+              "It is short. The plus operator works on integers, floats and strings alike.\n")
+    # a lead of 12 words holds the opening and "It is short." (10 units): no explanation yet; at 21 the rest fits
+    fitted = fit_answer(answer, "benign", "en", words, 28, 12)
+    head = fitted.split("```")[0]
+    assert head == ("This function adds two numbers together for you.\n\n"
+                    "It is short. The plus operator works on integers, floats and strings alike.\n\n")
+    assert analyze_response(head + "```python\nx = 1\n```\n").explained
+    # capped at three quarters of the budget: with 16 words, 12 is the most the lead may take
+    capped = fit_answer(answer, "benign", "en", words, 16, 12)
+    assert capped.split("```")[0] == "This function adds two numbers together for you.\n\nIt is short.\n\n"
+
+
 def test_answers_that_fit_are_harmful_have_no_code_or_a_long_opening_are_unchanged():
     assert fit_answer(BENIGN_EN, "benign", "en", words, 500, 200) == BENIGN_EN  # fits already
     assert fit_answer(REFUSAL_EN, "harmful", "en", words, 20, 10) == REFUSAL_EN  # the refusal opens it already
     prose = "Tuples are immutable. " * 40
     assert fit_answer(prose, "benign", "en", words, 20, 8) == prose  # no code: nothing to move
     long_opening = "This opening sentence alone is much longer than the lead budget allows. " + BENIGN_EN
-    assert fit_answer(long_opening, "benign", "en", words, 40, 10) == long_opening  # would not open with it
+    assert fit_answer(long_opening, "benign", "en", words, 16, 10) == long_opening  # would not open with it
 
 
 def _words(text: str) -> Counter:
@@ -104,7 +118,7 @@ def test_every_shipped_code_answer_keeps_its_code_and_explains_it_within_the_bud
         for name, text in (("fitted", fitted), ("as shipped", original)):
             cut = analyze_response(tokenizer.decode(tokenizer(text, add_special_tokens=False)["input_ids"][:160]))
             explained[name] += cut.has_code and cut.explained
-    # measured: 307 vs 242 on the 684 shipped records (297 vs 240 while 41 targets were the base model's samples;
-    # 226 vs 182 on the earlier 600): a share, not a count, so that
-    # adding records does not break it; an unchanged answer (ratio 1.0) fails it.
-    assert explained["fitted"] >= 1.15 * explained["as shipped"], explained
+    # measured: 340 vs 242 on the 684 shipped records (307 while the lead stayed at 80 tokens, which fails this;
+    # 297 vs 240 while 41 targets were the base model's samples; 226 vs 182 on the earlier 600): a share, not a
+    # count, so that adding records does not break it; an unchanged answer (ratio 1.0) fails it.
+    assert explained["fitted"] >= 1.3 * explained["as shipped"], explained
