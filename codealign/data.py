@@ -164,7 +164,10 @@ def generate_samples(records: list[dict], options: BuildOptions, log: AppendLog)
 
 
 class Reviser:
-    """Revises a failing response: a curated demonstration, or a stronger model given the critique."""
+    """Revision candidates for a prompt, best first: a stronger model's rewrite of a failing draft given its
+    critique (with `--reviser`), then the curated demonstrations of the prompt's topic and language. `build_records`
+    takes the first the judge accepts (`revision_rejected` counts the others it tried), also when the policy's own
+    sample passed."""
 
     def __init__(self, options: BuildOptions) -> None:
         self.demonstrations = load_demonstrations(options.demonstrations) if Path(options.demonstrations).exists() else {}
