@@ -583,10 +583,10 @@ def fit_answer(answer: str, category: str, lang: str, count_tokens, budget: int,
     An answer with code that is longer than `budget` puts up to `lead_budget` tokens of explanation (its opening,
     then the explanation after its code) ahead of the code, which stays verbatim; what does not fit follows the
     code. Where that lead does not explain the code (`analyze_response(...).explained` of the lead and the first
-    block), the lead grows by an eighth of `budget` at a time, up to three quarters of it: a Chinese sentence
+    block), the lead grows by an eighth of `budget` at a time, up to three quarters of it. A Chinese sentence
     costs about twice the tokens of an English one: with the lead fixed at 80 of 160 tokens, the trained part of
-    57 of the 181 shipped non-harmful Chinese code answers did not explain its code, growing it 24 (14 of them
-    show no code in 160 tokens); English 0 of 183 either way.
+    57 of the 181 shipped non-harmful Chinese code answers did not explain its code; with it growing, 24 (14 of
+    them show no code in 160 tokens). English: 0 of 183 either way.
     Harmful answers (a refusal, its reason and the alternative come first already), answers that fit and
     answers without code are returned unchanged. Tried on the development split and dropped: cutting harmful
     answers to their shortest complete refusal (the model's refusals then gave fewer reasons and alternatives)."""
@@ -597,7 +597,8 @@ def fit_answer(answer: str, category: str, lang: str, count_tokens, budget: int,
         fitted = _explanation_first(parts, lang, lambda text, lead=lead: count_tokens(text) <= lead)
         if fitted is None:
             continue
-        if analyze_response(fitted[1]).explained:
-            return fitted[0]
-        first = first or fitted[0]
+        reshaped, ahead_of_code = fitted
+        if analyze_response(ahead_of_code).explained:
+            return reshaped
+        first = first or reshaped  # the shortest lead, when no lead explains the code
     return first or answer
