@@ -100,6 +100,9 @@ def _check_values(config: dict) -> None:
         for category, share in (config.get(stage, {}).get("mix") or {}).items():
             if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
                 raise CodealignError(f"{stage}.mix.{category} must be a fraction between 0 and 1, got {share!r}")
+    sft_weight = config.get("dpo", {}).get("sft_weight", 0.0)
+    if isinstance(sft_weight, bool) or not isinstance(sft_weight, (int, float)) or sft_weight < 0:
+        raise CodealignError(f"dpo.sft_weight must be a number of at least 0, got {sft_weight!r}")
     sft = config.get("sft", {})
     budget = sft.get("max_completion_length")
     if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int) or budget < 1):
@@ -337,8 +340,12 @@ def train_dpo(config: dict, resume: bool = False) -> dict:
     records = _mixed(_records(config["dpo"]["dataset"], "train", ("prompt", "chosen", "rejected")),
                      config["dpo"].get("mix"), "dpo")
     model, tokenizer = _load_policy(init, config)
+    # RPO: TRL's `sft` loss (the chosen answers' token NLL) next to the sigmoid loss keeps the chosen answers
+    # likely, where plain DPO may lower chosen and rejected together.
+    sft_weight = float(config["dpo"].get("sft_weight", 0.0))
+    losses = {"loss_type": ["sigmoid", "sft"], "loss_weights": [1.0, sft_weight]} if sft_weight else {}
     args = DPOConfig(**_common_args(config, "dpo", out), beta=float(config["dpo"].get("beta", 0.1)),
-                     max_length=config["dpo"].get("max_length", 640))
+                     max_length=config["dpo"].get("max_length", 640), **losses)
     trainer = DPOTrainer(model=model, args=args, train_dataset=Dataset.from_list(_preference_rows(records)),
                          processing_class=tokenizer, peft_config=_lora_config(config))
     metrics = _train(trainer, out, resume)

@@ -56,8 +56,13 @@ def test_sft_then_reward_then_dpo_then_grpo_and_rloo(workspace):
     assert 0.0 <= reward["metrics"]["heldout_accuracy"] <= 1.0
     AutoModelForSequenceClassification.from_pretrained(workspace / "run" / "reward" / "model")
 
-    dpo = _train(workspace, "dpo")
+    dpo = _train(workspace, "dpo", "--set", "dpo.sft_weight=0.5")  # RPO: TRL's sigmoid + sft losses
     assert dpo["init"] == str(workspace / "run" / "sft" / "model")  # DPO starts from the SFT model
+    import torch
+
+    args = torch.load(workspace / "run" / "dpo" / "checkpoints" / "checkpoint-2" / "training_args.bin",
+                      weights_only=False)
+    assert (args.loss_type, args.loss_weights) == (["sigmoid", "sft"], [1.0, 0.5])
 
     for stage in ("grpo", "rloo"):
         info = _train(workspace, stage)
@@ -128,6 +133,7 @@ def test_killed_training_resumes_from_its_checkpoint(workspace):
         (["--set", "sft.fit_answers=true", "--set", "sft.max_completion_length=null"],
          "sft.fit_answers needs sft.max_completion_length"),
         (["--set", "dpo.mix.benign=-1"], "dpo.mix.benign must be a fraction between 0 and 1"),
+        (["--set", "dpo.sft_weight=-0.5"], "dpo.sft_weight must be a number of at least 0"),
     ],
 )
 def test_bad_configs_are_one_line_errors(tmp_path, args, message):
