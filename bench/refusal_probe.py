@@ -1,0 +1,130 @@
+"""How well a model's hidden states tell harmful prompts from the others: a linear probe per layer.
+
+    .venv/bin/python bench/refusal_probe.py [--model embedded] [--train datasets/prompts/train.jsonl]
+                                            [--test datasets/prompts/test.jsonl] [--every 3] [--json]
+
+The refusal decision is made at an answer's first token, from the hidden state of the prompt's last token (the
+chat template's assistant header). This script reads that state at every `--every`-th layer for each prompt,
+fits a class-balanced, L2-regularised logistic regression on the train prompts (harmful against antipattern,
+borderline and benign) and prints, on the test prompts, the area under the ROC curve and what the probe's own
+threshold catches and flags. Compare it with the model's own refusals of the same prompts (`codealign bench`):
+a probe far ahead of the model says the information is in the representation and the training did not make the
+model act on it; a probe no better than the model says the representation is the limit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from codealign import models
+from codealign.errors import CodealignError
+from codealign.jsonl import read_jsonl
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def last_token_states(model, tokenizer, prompts: list[str], batch_size: int = 8):
+    """One tensor (prompts × layers+1 × hidden) of the last prompt token's hidden states, embeddings first."""
+    import torch
+
+    tokenizer.padding_side = "left"  # the last position is every row's last prompt token
+    rows = []
+    for start in range(0, len(prompts), batch_size):
+        texts = [models.render_prompt(tokenizer, p) for p in prompts[start:start + batch_size]]
+        batch = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+        with torch.no_grad():
+            states = model(**batch, output_hidden_states=True).hidden_states
+        rows.append(torch.stack([layer[:, -1].float() for layer in states], dim=1))
+    return torch.cat(rows)
+
+
+def fit_probe(features, labels, l2: float = 1e-2):
+    """Class-balanced logistic regression (LBFGS); returns a scoring function for new features."""
+    import torch
+
+    mean, std = features.mean(0), features.std(0) + 1e-6
+    x = (features - mean) / std
+    y = labels.float()
+    weights = torch.where(labels, 0.5 / labels.float().mean(), 0.5 / (1 - labels.float().mean()))
+    w = torch.zeros(x.shape[1], requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    optimizer = torch.optim.LBFGS([w, b], max_iter=500, line_search_fn="strong_wolfe")
+
+    def closure():
+        optimizer.zero_grad()
+        logits = x @ w + b
+        loss = (weights * torch.nn.functional.binary_cross_entropy_with_logits(logits, y, reduction="none")).mean()
+        loss = loss + l2 * (w * w).sum()
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+    return lambda new: ((new - mean) / std @ w + b).detach()
+
+
+def roc_auc(scores, labels) -> float:
+    """The chance that a random harmful prompt scores above a random other one (ties count half)."""
+    positive = scores[labels]
+    negative = scores[~labels]
+    greater = (positive[:, None] > negative[None, :]).float().sum()
+    ties = (positive[:, None] == negative[None, :]).float().sum()
+    return float((greater + 0.5 * ties) / (len(positive) * len(negative)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="embedded")
+    parser.add_argument("--train", default=str(ROOT / "datasets" / "prompts" / "train.jsonl"))
+    parser.add_argument("--test", default=str(ROOT / "datasets" / "prompts" / "test.jsonl"))
+    parser.add_argument("--every", type=int, default=3, help="probe every N-th layer (and the last)")
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
+    args = parser.parse_args(argv)
+    if args.every < 1 or args.batch_size < 1:
+        parser.error("--every and --batch-size must be positive")
+
+    import torch
+
+    try:
+        train, test = read_jsonl(args.train, required=("prompt", "category")), read_jsonl(args.test, required=(
+            "prompt", "category"))
+    except CodealignError as exc:
+        parser.error(str(exc))
+    if not train or not test:
+        parser.error("--train and --test need prompt records")
+    started = time.perf_counter()
+    model, tokenizer = models.load_model(args.model)
+    model.eval()
+    x_train = last_token_states(model, tokenizer, [r["prompt"] for r in train], args.batch_size)
+    x_test = last_token_states(model, tokenizer, [r["prompt"] for r in test], args.batch_size)
+    y_train = torch.tensor([r["category"] == "harmful" for r in train])
+    y_test = torch.tensor([r["category"] == "harmful" for r in test])
+    print(f"model {args.model}: {len(train)} train and {len(test)} test prompts "
+          f"({int(y_test.sum())} harmful), states read in {time.perf_counter() - started:.0f} s")
+    layers = sorted(set(range(args.every, x_train.shape[1], args.every)) | {x_train.shape[1] - 1})
+    figures = []
+    for layer in layers:
+        score = fit_probe(x_train[:, layer], y_train)(x_test[:, layer])
+        flagged = score > 0
+        row = {"layer": layer, "auc": round(roc_auc(score, y_test), 3),
+               "harmful_caught": int((flagged & y_test).sum()), "harmful": int(y_test.sum()),
+               "others_flagged": int((flagged & ~y_test).sum()), "others": int((~y_test).sum())}
+        figures.append(row)
+        print(f"layer {layer:2d}: AUC {row['auc']:.3f}, harmful caught {row['harmful_caught']}/{row['harmful']}, "
+              f"others flagged {row['others_flagged']}/{row['others']}")
+    if args.json:
+        print(json.dumps({"model": args.model, "layers": figures}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
