@@ -94,15 +94,15 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
+    started = time.perf_counter()
     try:
-        train, test = read_jsonl(args.train, required=("prompt", "category")), read_jsonl(args.test, required=(
-            "prompt", "category"))
+        train = read_jsonl(args.train, required=("prompt", "category"))
+        test = read_jsonl(args.test, required=("prompt", "category"))
+        if not train or not test:
+            raise CodealignError("--train and --test need prompt records")
+        model, tokenizer = models.load_model(args.model)
     except CodealignError as exc:
         parser.error(str(exc))
-    if not train or not test:
-        parser.error("--train and --test need prompt records")
-    started = time.perf_counter()
-    model, tokenizer = models.load_model(args.model)
     model.eval()
     x_train = last_token_states(model, tokenizer, [r["prompt"] for r in train], args.batch_size)
     x_test = last_token_states(model, tokenizer, [r["prompt"] for r in test], args.batch_size)

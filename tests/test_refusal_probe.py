@@ -53,9 +53,13 @@ def test_the_script_prints_a_row_per_layer_and_json(tmp_path):
     assert "layer  1: AUC" in result.stdout
 
 
-@pytest.mark.parametrize("args", [["--every", "0"], ["--train", "/nonexistent.jsonl"]])
-def test_bad_arguments_are_one_line_errors(args):
+@pytest.mark.parametrize("args, message", [
+    (["--every", "0"], "--every and --batch-size must be positive"),
+    (["--train", "/nonexistent.jsonl"], "cannot read /nonexistent.jsonl"),
+    (["--model", "/nonexistent/model"], "no local model folder"),
+])
+def test_bad_arguments_are_one_line_errors(args, message):
     result = subprocess.run([sys.executable, str(ROOT / "bench" / "refusal_probe.py"), "--model", "tiny", *args],
                             capture_output=True, text=True, timeout=120, env={**os.environ, "HF_HUB_OFFLINE": "1"})
-    assert result.returncode != 0
-    assert "Traceback" not in result.stderr
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
