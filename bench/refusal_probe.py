@@ -40,10 +40,10 @@ def last_token_states(model, tokenizer, prompts: list[str], batch_size: int = 8)
     rows = []
     for start in range(0, len(prompts), batch_size):
         texts = [models.render_prompt(tokenizer, p) for p in prompts[start:start + batch_size]]
-        batch = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+        batch = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
         with torch.no_grad():
             states = model(**batch, output_hidden_states=True).hidden_states
-        rows.append(torch.stack([layer[:, -1].float() for layer in states], dim=1))
+        rows.append(torch.stack([layer[:, -1].float().cpu() for layer in states], dim=1))
     return torch.cat(rows)
 
 
@@ -100,10 +100,9 @@ def main(argv: list[str] | None = None) -> int:
         test = read_jsonl(args.test, required=("prompt", "category"))
         if not train or not test:
             raise CodealignError("--train and --test need prompt records")
-        model, tokenizer = models.load_model(args.model)
+        model, tokenizer = models.load_model(args.model)  # eval mode, a pad token, on the GPU when there is one
     except CodealignError as exc:
         parser.error(str(exc))
-    model.eval()
     x_train = last_token_states(model, tokenizer, [r["prompt"] for r in train], args.batch_size)
     x_test = last_token_states(model, tokenizer, [r["prompt"] for r in test], args.batch_size)
     y_train = torch.tensor([r["category"] == "harmful" for r in train])
