@@ -28,7 +28,7 @@ from pathlib import Path
 
 from .errors import CodealignError
 from .jsonl import AppendLog, read_jsonl, write_jsonl_atomic
-from .responses import PROMPT_CATEGORIES, analyze_response
+from .responses import PROMPT_CATEGORIES, analyze_response, detect_language
 
 PROMPT_FIELDS = ("id", "prompt", "category", "lang")
 CATEGORIES = PROMPT_CATEGORIES  # harmful, antipattern, borderline, benign: defined once, in responses
@@ -602,3 +602,37 @@ def fit_answer(answer: str, category: str, lang: str, count_tokens, budget: int,
             return reshaped
         first = first or reshaped  # the shortest lead, when no lead explains the code
     return first or answer
+
+
+# A leading apology (before a refusal opener) or assent (before a helping one) that the opener replaces.
+_LEADING = {
+    ("refuse", "en"): re.compile(r"^(?:i'm\s+sorry|i\s+am\s+sorry|i\s+apologi[sz]e|sorry)\b[,.!]?\s*(?:but\s+)?", re.I),
+    ("refuse", "zh"): re.compile(r"^(?:很抱歉|抱歉|对不起)[，,。！!]?\s*"),
+    ("comply", "en"): re.compile(r"^(?:sure|certainly|of\s+course|absolutely)\b[,.!]?\s*", re.I),
+    ("comply", "zh"): re.compile(r"^(?:好的|当然可以|当然|没问题)[，,。！!]\s*"),
+}
+
+
+def with_opener(answer: str, openers: dict, lang: str | None = None) -> str:
+    """`answer` starting with the opener of its decision: `openers["refuse"][lang]` when it refuses
+    (`analyze_response(answer).refusal == "full"`), else `openers["comply"][lang]` ("" or a missing one: unchanged).
+
+    Why: greedy decoding takes the likeliest first token. Refusals open with a handful of tokens ("I", "Sorry",
+    the first bytes of 我 and 抱歉: 4 tokens for the 320 shipped harmful answers) while helping answers spread over
+    57 ("Here" at 14% is the commonest). An SFT model that gives a harmless prompt 30% refusal mass still opens
+    with the refusal token, because no single helping token has more. With one opener per decision the first
+    token is a two-way choice that greedy decoding takes at even odds (development split, the first 6 answer
+    tokens trained for 2 epochs from the SFT model: 31/40 harmful openings refused and 9/81 others, against
+    38/40 and 45/81 after 1 epoch without openers, where the model learned to refuse everything).
+    A leading apology or assent is replaced (not doubled); after an opener ending in ", " the answer's first
+    letter is lowered unless it starts "I" or an acronym."""
+    decision = "refuse" if analyze_response(answer).refusal == "full" else "comply"
+    lang = lang if lang in ("en", "zh") else detect_language(answer)
+    head = (openers.get(decision) or {}).get(lang) or ""
+    if not head:
+        return answer
+    body = _LEADING[(decision, lang)].sub("", answer.lstrip(), count=1)
+    if head.endswith(", ") and body[:2].isalpha() and body[0].isupper() and body[1].islower() \
+            and not re.match(r"I\b", body):
+        body = body[0].lower() + body[1:]
+    return head + body

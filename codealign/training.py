@@ -103,6 +103,11 @@ def _check_values(config: dict) -> None:
     sft_weight = config.get("dpo", {}).get("sft_weight", 0.0)
     if isinstance(sft_weight, bool) or not isinstance(sft_weight, (int, float)) or sft_weight < 0:
         raise CodealignError(f"dpo.sft_weight must be a number of at least 0, got {sft_weight!r}")
+    openers = config.get("openers") or {}
+    for decision in ("refuse", "comply"):
+        for lang, text in (openers.get(decision) or {}).items():
+            if not isinstance(text, str):
+                raise CodealignError(f"openers.{decision}.{lang} must be a string (\"\" for none), got {text!r}")
     sft = config.get("sft", {})
     budget = sft.get("max_completion_length")
     if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int) or budget < 1):
@@ -267,8 +272,17 @@ def _load_policy(path: Path, config: dict):
     return load_model(str(path), for_training=True)
 
 
+def _with_openers(messages: list[dict], openers: dict | None, lang) -> list[dict]:
+    """`messages` with the last (assistant) answer started by its decision's opener (`data.with_opener`)."""
+    if not openers:
+        return messages
+    from .data import with_opener  # noqa: PLC0415
+
+    return messages[:-1] + [{**messages[-1], "content": with_opener(messages[-1]["content"], openers, lang)}]
+
+
 def sft_rows(records: list[dict], tokenizer, max_completion_length: int | None,
-             fit_answers: bool = False) -> list[dict]:
+             fit_answers: bool = False, openers: dict | None = None) -> list[dict]:
     """SFT examples from `messages` records. Without `max_completion_length`, prompt/completion pairs that TRL
     tokenizes (and `max_length` cuts from the end, prompt first in line: a long prompt can leave an answer
     nothing). With it, each example is tokenized here: the whole chat-templated prompt, then the first
@@ -276,8 +290,10 @@ def sft_rows(records: list[dict], tokenizer, max_completion_length: int | None,
     (Chinese, adversarially wrapped) prompts then train on as much of their answer as short ones do.
 
     `fit_answers` first reshapes each answer with code to that budget (`data.fit_answer`): up to half the budget
-    of explanation moves ahead of the code."""
+    of explanation moves ahead of the code. `openers` then starts each answer with its decision's opener.
+    """
     if max_completion_length is None:
+        records = [{**r, "messages": _with_openers(r["messages"], openers, r.get("lang"))} for r in records]
         return [{"prompt": r["messages"][:-1], "completion": r["messages"][-1:]} for r in records]
     if fit_answers:
         from .data import fit_answer  # noqa: PLC0415
@@ -288,6 +304,7 @@ def sft_rows(records: list[dict], tokenizer, max_completion_length: int | None,
         records = [{**r, "messages": r["messages"][:-1] + [{**r["messages"][-1], "content": fit_answer(
             r["messages"][-1]["content"], str(r.get("category")), str(r.get("lang")), count,
             max_completion_length, max_completion_length // 2)}]} for r in records]
+    records = [{**r, "messages": _with_openers(r["messages"], openers, r.get("lang"))} for r in records]
     rows = []
     for record in records:
         prompt = record["messages"][:-1]
@@ -316,7 +333,7 @@ def train_sft(config: dict, resume: bool = False) -> dict:
     records = _mixed(_records(section["dataset"], "train", ("messages",)), section.get("mix"), "sft")
     model, tokenizer = _load_policy(init, config)
     dataset = Dataset.from_list(sft_rows(records, tokenizer, section.get("max_completion_length"),
-                                         section.get("fit_answers", False)))
+                                         section.get("fit_answers", False), config.get("openers")))
     args = SFTConfig(**_common_args(config, "sft", out), max_length=section.get("max_length", 512),
                      completion_only_loss=True,
                      train_sampling_strategy="group_by_length" if section.get("group_by_length") else "random")
@@ -327,8 +344,11 @@ def train_sft(config: dict, resume: bool = False) -> dict:
     return metrics
 
 
-def _preference_rows(records: list[dict]) -> list[dict]:
-    return [{"prompt": r["prompt"], "chosen": r["chosen"], "rejected": r["rejected"]} for r in records]
+def preference_rows(records: list[dict], openers: dict | None = None) -> list[dict]:
+    """DPO rows; `openers` starts both answers with their decision's opener, so that a pair that differs in
+    the decision differs in its first token (`data.with_opener`)."""
+    return [{"prompt": r["prompt"], "chosen": _with_openers(r["chosen"], openers, r.get("lang")),
+             "rejected": _with_openers(r["rejected"], openers, r.get("lang"))} for r in records]
 
 
 def train_dpo(config: dict, resume: bool = False) -> dict:
@@ -346,7 +366,8 @@ def train_dpo(config: dict, resume: bool = False) -> dict:
     losses = {"loss_type": ["sigmoid", "sft"], "loss_weights": [1.0, sft_weight]} if sft_weight else {}
     args = DPOConfig(**_common_args(config, "dpo", out), beta=float(config["dpo"].get("beta", 0.1)),
                      max_length=config["dpo"].get("max_length", 640), **losses)
-    trainer = DPOTrainer(model=model, args=args, train_dataset=Dataset.from_list(_preference_rows(records)),
+    dataset = Dataset.from_list(preference_rows(records, config.get("openers")))
+    trainer = DPOTrainer(model=model, args=args, train_dataset=dataset,
                          processing_class=tokenizer, peft_config=_lora_config(config))
     metrics = _train(trainer, out, resume)
     _save_stage(trainer, tokenizer, out, "dpo", init, config, metrics)

@@ -134,6 +134,7 @@ def test_killed_training_resumes_from_its_checkpoint(workspace):
          "sft.fit_answers needs sft.max_completion_length"),
         (["--set", "dpo.mix.benign=-1"], "dpo.mix.benign must be a fraction between 0 and 1"),
         (["--set", "dpo.sft_weight=-0.5"], "dpo.sft_weight must be a number of at least 0"),
+        (["--set", "openers.comply.zh=3"], "openers.comply.zh must be a string"),
     ],
 )
 def test_bad_configs_are_one_line_errors(tmp_path, args, message):
