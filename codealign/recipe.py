@@ -115,6 +115,8 @@ def plan(config: dict) -> list[Step]:
         built = steps and steps[0].name == "data"  # data built by this recipe: its fingerprint stands for it
         inputs = {"section": section, "shared": shared,
                   "data": steps[0].fingerprint if built else _data_digest(section.get("dataset") or section.get("prompts"))}
+        if stage in ("sft", "dpo"):
+            inputs["openers"] = config.get("openers")  # they change what these stages train on
         if stage == "reward":
             inputs["backbone"] = section.get("backbone") if section.get("backbone") != "policy" else base
         else:

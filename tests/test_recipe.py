@@ -51,6 +51,8 @@ def test_rerun_skips_everything_and_prints_the_table(smoke_run, capsys):
 def test_a_changed_stage_reruns_from_there_on(smoke_run):
     steps = recipe.plan(_config(smoke_run, "dpo.beta=0.3"))
     assert [s.status for s in steps] == ["up to date", "up to date", "run", "run", "run", "run"]
+    steps = recipe.plan(_config(smoke_run, "openers.comply.en=Okay. "))  # what SFT and DPO train on changed
+    assert [s.status for s in steps] == ["run"] * 6
     steps = recipe.plan(_config(smoke_run, "align.rl=none"))
     assert [s.name for s in steps] == ["sft", "reward", "dpo", "export", "bench"]
     assert [s.status for s in steps][:3] == ["up to date"] * 3
