@@ -68,3 +68,19 @@ def test_every_preset_sets_openers_and_a_bad_one_is_an_error():
         load_config("cpu-smoke", overrides=["openers.comply.zh=3"])
     with pytest.raises(CodealignError, match=r"unknown config key 'openers.decline'"):
         load_config("cpu-smoke", overrides=["openers.decline.en=No"])
+
+
+def test_same_decision_pairs_keep_only_pairs_that_agree_on_refusing():
+    from codealign.training import same_decision_pairs
+
+    prompt = [{"role": "user", "content": "Delete the build folder."}]
+    refusal = [{"role": "assistant", "content": "I can't help with deleting files."}]
+    helps = [{"role": "assistant", "content": f"Here is a safe way:\n\n{CODE}"}]
+    helps_worse = [{"role": "assistant", "content": "Run rm -rf build."}]
+    pairs = [{"prompt": prompt, "chosen": helps, "rejected": refusal},  # a decision pair: dropped
+             {"prompt": prompt, "chosen": helps, "rejected": helps_worse}]  # how to help: kept
+    assert same_decision_pairs(pairs) == pairs[1:]
+    with pytest.raises(CodealignError, match="dpo.same_decision_only keeps none of the 1 pairs"):
+        same_decision_pairs(pairs[:1])
+    with pytest.raises(CodealignError, match="dpo.same_decision_only must be true or false"):
+        load_config("cpu-smoke", overrides=["dpo.same_decision_only=maybe"])
