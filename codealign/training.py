@@ -295,10 +295,7 @@ def sft_rows(records: list[dict], tokenizer, max_completion_length: int | None,
     `fit_answers` first reshapes each answer with code to that budget (`data.fit_answer`): up to half the budget
     of explanation moves ahead of the code. `openers` then starts each answer with its decision's opener.
     """
-    if max_completion_length is None:
-        records = [{**r, "messages": _with_openers(r["messages"], openers, r.get("lang"))} for r in records]
-        return [{"prompt": r["messages"][:-1], "completion": r["messages"][-1:]} for r in records]
-    if fit_answers:
+    if fit_answers and max_completion_length is not None:
         from .data import fit_answer  # noqa: PLC0415
 
         def count(text: str) -> int:
@@ -308,6 +305,8 @@ def sft_rows(records: list[dict], tokenizer, max_completion_length: int | None,
             r["messages"][-1]["content"], str(r.get("category")), str(r.get("lang")), count,
             max_completion_length, max_completion_length // 2)}]} for r in records]
     records = [{**r, "messages": _with_openers(r["messages"], openers, r.get("lang"))} for r in records]
+    if max_completion_length is None:
+        return [{"prompt": r["messages"][:-1], "completion": r["messages"][-1:]} for r in records]
     rows = []
     for record in records:
         prompt = record["messages"][:-1]
