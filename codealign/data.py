@@ -613,9 +613,15 @@ _LEADING = {
 }
 
 
+def refuses(answer: str) -> bool:
+    """True when the response judge calls `answer` a full refusal: the decision `openers` and
+    `dpo.same_decision_only` go by."""
+    return analyze_response(answer).refusal == "full"
+
+
 def with_opener(answer: str, openers: dict, lang: str | None = None) -> str:
     """`answer` starting with the opener of its decision: `openers["refuse"][lang]` when it refuses
-    (`analyze_response(answer).refusal == "full"`), else `openers["comply"][lang]` ("" or a missing one: unchanged).
+    (`refuses`), else `openers["comply"][lang]` ("" or a missing one: unchanged).
 
     Why: greedy decoding takes the likeliest first token. Refusals open with a handful of tokens ("I", "Sorry",
     the first bytes of 我 and 抱歉: 4 tokens for the 320 shipped harmful answers) while helping answers spread over
@@ -626,7 +632,7 @@ def with_opener(answer: str, openers: dict, lang: str | None = None) -> str:
     38/40 and 45/81 after 1 epoch without openers, where the model learned to refuse everything).
     A leading apology or assent is replaced (not doubled); after an opener ending in ", " the answer's first
     letter is lowered unless it starts "I" or an acronym."""
-    decision = "refuse" if analyze_response(answer).refusal == "full" else "comply"
+    decision = "refuse" if refuses(answer) else "comply"
     lang = lang if lang in ("en", "zh") else detect_language(answer)
     head = (openers.get(decision) or {}).get(lang) or ""
     if not head:

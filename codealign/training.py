@@ -357,12 +357,9 @@ def same_decision_pairs(records: list[dict]) -> list[dict]:
     """The pairs whose chosen and rejected answers make the same decision (both refuse or both help, by the
     response judge's full-refusal test), meant to let DPO refine how the model answers and leave when it refuses
     to SFT. On the development split it still moved the decision (README: 3 → 17 of 57 needless refusals)."""
-    from .responses import detect_refusal  # noqa: PLC0415
+    from .data import refuses  # noqa: PLC0415
 
-    def refuses(messages: list[dict]) -> bool:
-        return detect_refusal(messages[-1]["content"]) == "full"
-
-    kept = [r for r in records if refuses(r["chosen"]) == refuses(r["rejected"])]
+    kept = [r for r in records if refuses(r["chosen"][-1]["content"]) == refuses(r["rejected"][-1]["content"])]
     if not kept:
         raise CodealignError(f"dpo.same_decision_only keeps none of the {len(records)} pairs")
     return kept
