@@ -642,3 +642,16 @@ def with_opener(answer: str, openers: dict, lang: str | None = None) -> str:
             and not re.match(r"I\b", body):
         body = body[0].lower() + body[1:]
     return head + body
+
+
+_PROMPT_ID = re.compile(r"^(?:harmful|antipattern|borderline|benign)-.+-(?:en|zh)-\d{2}(\d{2})$")
+
+
+def prompt_form(prompt_id) -> str | None:
+    """"seed" for a prompt in its hand-written seed's own wording, "variant" for one a template wrapped
+    (roleplay, a fake authorization, a forwarded message ...), None for an id outside the shipped scheme
+    `<category>-<topic>-<lang>-<NNVV>` (VV 00 = the seed itself: datasets/prompts/README.md)."""
+    match = _PROMPT_ID.match(str(prompt_id or ""))
+    if not match:
+        return None
+    return "seed" if match.group(1) == "00" else "variant"

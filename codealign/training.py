@@ -108,9 +108,11 @@ def _check_values(config: dict) -> None:
         for lang, text in (openers.get(decision) or {}).items():
             if not isinstance(text, str):
                 raise CodealignError(f"openers.{decision}.{lang} must be a string (\"\" for none), got {text!r}")
-    same = config.get("dpo", {}).get("same_decision_only", False)
-    if not isinstance(same, bool):
-        raise CodealignError(f"dpo.same_decision_only must be true or false, got {same!r}")
+    for key in ("dpo.same_decision_only", "sft.balance_forms", "dpo.balance_forms"):
+        stage, name = key.split(".")
+        flag = config.get(stage, {}).get(name, False)
+        if not isinstance(flag, bool):
+            raise CodealignError(f"{key} must be true or false, got {flag!r}")
     sft = config.get("sft", {})
     budget = sft.get("max_completion_length")
     if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int) or budget < 1):
@@ -156,14 +158,32 @@ def _records(path: str | Path, split: str, required: tuple[str, ...]) -> list[di
     return records
 
 
-def _mixed(records: list[dict], mix: dict | None, stage: str) -> list[dict]:
+def _mixed(records: list[dict], mix: dict | None, stage: str, balance_forms: bool = False) -> list[dict]:
     """Keep `mix[category]` (a fraction in [0, 1], default 1) of each prompt category's records.
 
     The subset is stable (ordered by a hash of the prompt id), so a rerun or a resumed run trains on the same
     records. It sets the data mix: the shipped sets are half harmful prompts, and a small model trained on all
-    of them learns to open every answer with a refusal."""
-    if not mix:
+    of them learns to open every answer with a refusal.
+
+    `balance_forms`: within each category, the kept records are the seeds' own wordings and templated variants
+    in the proportion of the whole set (`data.prompt_form`), as far as each category has them. The shipped set
+    wraps 80% of its harmful prompts in an adversarial template but only 43% of the others, so a hash-ordered
+    subset teaches that a wrapper means "refuse" (and a plain request "help"): the test split's plain harmful
+    prompts were refused at 14/32 against 50/64 wrapped, its wrapped harmless ones at 10/42 against 1/42 plain.
+    Balanced, the form says nothing about the decision."""
+    if not mix and not balance_forms:
         return records
+    from .data import prompt_form  # noqa: PLC0415
+
+    mix = mix or {}
+    forms = {}
+    if balance_forms:
+        for index, record in enumerate(records):
+            forms[index] = prompt_form(record.get("prompt_id"))
+            if forms[index] is None:
+                raise CodealignError(f"{stage}.balance_forms needs prompt ids <category>-<topic>-<lang>-<NNVV>; "
+                                     f"record {index + 1} has {record.get('prompt_id')!r}")
+        seed_share = sum(form == "seed" for form in forms.values()) / len(records)
     groups: dict[str, list[int]] = {}
     for index, record in enumerate(records):
         groups.setdefault(str(record.get("category")), []).append(index)
@@ -172,7 +192,13 @@ def _mixed(records: list[dict], mix: dict | None, stage: str) -> list[dict]:
         share = mix.get(category, 1.0)
         ranked = sorted(indexes, key=lambda i: hashlib.sha1(
             str(records[i].get("prompt_id") or records[i].get("prompt") or i).encode()).hexdigest())
-        keep.update(ranked[: round(share * len(ranked))])
+        count = round(share * len(ranked))
+        if balance_forms:
+            seeds = [i for i in ranked if forms[i] == "seed"]
+            variants = [i for i in ranked if forms[i] == "variant"]
+            n_seeds = min(len(seeds), max(count - len(variants), round(seed_share * count)))
+            ranked = seeds[:n_seeds] + variants[:count - n_seeds]
+        keep.update(ranked[:count])
     kept = [record for index, record in enumerate(records) if index in keep]
     if not kept:
         raise CodealignError(f"{stage}.mix keeps none of the {len(records)} records")
@@ -332,7 +358,8 @@ def train_sft(config: dict, resume: bool = False) -> dict:
     out = stage_dir(config, "sft")
     init = init_model_path(config, "sft")
     section = config["sft"]
-    records = _mixed(_records(section["dataset"], "train", ("messages",)), section.get("mix"), "sft")
+    records = _mixed(_records(section["dataset"], "train", ("messages",)), section.get("mix"), "sft",
+                     section.get("balance_forms", False))
     model, tokenizer = _load_policy(init, config)
     dataset = Dataset.from_list(sft_rows(records, tokenizer, section.get("max_completion_length"),
                                          section.get("fit_answers", False), config.get("openers")))
@@ -372,7 +399,7 @@ def train_dpo(config: dict, resume: bool = False) -> dict:
     out = stage_dir(config, "dpo")
     init = init_model_path(config, "dpo")
     records = _mixed(_records(config["dpo"]["dataset"], "train", ("prompt", "chosen", "rejected")),
-                     config["dpo"].get("mix"), "dpo")
+                     config["dpo"].get("mix"), "dpo", config["dpo"].get("balance_forms", False))
     if config["dpo"].get("same_decision_only", False):
         records = same_decision_pairs(records)
     model, tokenizer = _load_policy(init, config)

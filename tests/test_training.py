@@ -13,6 +13,7 @@ import pytest
 
 from codealign.cli import main
 from codealign.data import BuildOptions, build
+from codealign.errors import CodealignError
 from codealign.jsonl import read_jsonl
 
 pytestmark = pytest.mark.slow
@@ -135,6 +136,8 @@ def test_killed_training_resumes_from_its_checkpoint(workspace):
         (["--set", "dpo.mix.benign=-1"], "dpo.mix.benign must be a fraction between 0 and 1"),
         (["--set", "dpo.sft_weight=-0.5"], "dpo.sft_weight must be a number of at least 0"),
         (["--set", "openers.comply.zh=3"], "openers.comply.zh must be a string"),
+        (["--set", "sft.balance_forms=maybe"], "sft.balance_forms must be true or false"),
+        (["--set", "dpo.balance_forms=1"], "dpo.balance_forms must be true or false"),
     ],
 )
 def test_bad_configs_are_one_line_errors(tmp_path, args, message):
@@ -158,6 +161,32 @@ def test_mix_keeps_a_stable_share_of_each_category():
     assert _mixed(list(reversed(records)), {"harmful": 0.5}, "sft") == list(reversed(half))  # same records
     assert _mixed(records, None, "sft") == records
     assert [r["category"] for r in _mixed(records, {"harmful": 0.0}, "dpo")] == ["benign"] * 40
+
+
+def test_balanced_forms_keep_seeds_and_variants_in_the_whole_sets_proportion():
+    from codealign.data import prompt_form
+    from codealign.training import _mixed
+
+    assert prompt_form("harmful-ransomware-zh-0300") == "seed"
+    assert prompt_form("benign-regex-en-0102") == "variant"
+    assert prompt_form("my-own-prompt") is None and prompt_form(None) is None
+    # Harmful: 10 seeds, 40 variants (80% wrapped); benign: 40 seeds, 10 variants (20% wrapped): 50% seeds in all.
+    records = ([{"category": "harmful", "prompt_id": f"harmful-t-en-{s:02d}{v:02d}"}
+                for s in range(10) for v in range(5)]
+               + [{"category": "benign", "prompt_id": f"benign-t-en-{s:02d}{v:02d}"} for s in range(40)
+                  for v in range(2 if s < 10 else 1)])
+    kept = _mixed(records, {"harmful": 0.4, "benign": 0.6}, "sft", balance_forms=True)
+    counts = {(c, f): sum(r["category"] == c and prompt_form(r["prompt_id"]) == f for r in kept)
+              for c in ("harmful", "benign") for f in ("seed", "variant")}
+    # The mix's counts stay (20 harmful, 30 benign), half of each seeds; benign has only 10 variants, so seeds
+    # fill the rest.
+    assert counts == {("harmful", "seed"): 10, ("harmful", "variant"): 10,
+                      ("benign", "seed"): 20, ("benign", "variant"): 10}
+    assert _mixed(list(reversed(records)), {"harmful": 0.4, "benign": 0.6}, "sft",
+                  balance_forms=True) == list(reversed(kept))
+    assert _mixed(records, None, "sft", balance_forms=True) == records
+    with pytest.raises(CodealignError, match=r"sft.balance_forms needs prompt ids .* record 1 has 'x-1'"):
+        _mixed([{"category": "benign", "prompt_id": "x-1"}], None, "sft", balance_forms=True)
 
 
 def test_sft_rows_keep_the_whole_prompt_and_cut_the_answer():
