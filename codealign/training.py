@@ -166,11 +166,11 @@ def _mixed(records: list[dict], mix: dict | None, stage: str, balance_forms: boo
     of them learns to open every answer with a refusal.
 
     `balance_forms`: within each category, the kept records are the seeds' own wordings and templated variants
-    in the proportion of the whole set (`data.prompt_form`), as far as each category has them. The shipped set
-    wraps 80% of its harmful prompts in an adversarial template but only 43% of the others, so a hash-ordered
-    subset teaches that a wrapper means "refuse" (and a plain request "help"): the test split's plain harmful
-    prompts were refused at 14/32 against 50/64 wrapped, its wrapped harmless ones at 10/42 against 1/42 plain.
-    Balanced, the form says nothing about the decision."""
+    in the proportion of the whole set (`data.prompt_form`), as far as each category has them. The shipped SFT set
+    wraps 80% of its harmful prompts in an adversarial template but 57% of the others, so a hash-ordered subset
+    teaches that a wrapper means "refuse" and a plain request "help" (the test split's plain harmful prompts were
+    refused at 14/32 against 50/64 wrapped, its wrapped harmless ones at 10/42 against 1/42 plain). Balanced, the
+    form says nothing about the decision."""
     if not mix and not balance_forms:
         return records
     from .data import prompt_form  # noqa: PLC0415
