@@ -644,7 +644,7 @@ def with_opener(answer: str, openers: dict, lang: str | None = None) -> str:
     return head + body
 
 
-_PROMPT_ID = re.compile(r"^(?:harmful|antipattern|borderline|benign)-.+-(?:en|zh)-\d{2}(\d{2})$")
+_PROMPT_ID = re.compile(rf"^(?:{'|'.join(CATEGORIES)})-.+-(?:en|zh)-\d{{2}}(\d{{2}})$")
 
 
 def prompt_form(prompt_id) -> str | None:

@@ -176,14 +176,12 @@ def _mixed(records: list[dict], mix: dict | None, stage: str, balance_forms: boo
     from .data import prompt_form  # noqa: PLC0415
 
     mix = mix or {}
-    forms = {}
-    if balance_forms:
-        for index, record in enumerate(records):
-            forms[index] = prompt_form(record.get("prompt_id"))
-            if forms[index] is None:
-                raise CodealignError(f"{stage}.balance_forms needs prompt ids <category>-<topic>-<lang>-<NNVV>; "
-                                     f"record {index + 1} has {record.get('prompt_id')!r}")
-        seed_share = sum(form == "seed" for form in forms.values()) / len(records)
+    forms = [prompt_form(record.get("prompt_id")) for record in records] if balance_forms else []
+    if None in forms:
+        index = forms.index(None)
+        raise CodealignError(f"{stage}.balance_forms needs prompt ids <category>-<topic>-<lang>-<NNVV>; "
+                             f"record {index + 1} has {records[index].get('prompt_id')!r}")
+    seed_share = forms.count("seed") / len(records) if forms else 0.0
     groups: dict[str, list[int]] = {}
     for index, record in enumerate(records):
         groups.setdefault(str(record.get("category")), []).append(index)
