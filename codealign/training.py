@@ -108,7 +108,7 @@ def _check_values(config: dict) -> None:
         for lang, text in (openers.get(decision) or {}).items():
             if not isinstance(text, str):
                 raise CodealignError(f"openers.{decision}.{lang} must be a string (\"\" for none), got {text!r}")
-    for key in ("dpo.same_decision_only", "sft.balance_forms", "dpo.balance_forms"):
+    for key in ("sft.fit_answers", "sft.balance_forms", "dpo.balance_forms", "dpo.same_decision_only"):
         stage, name = key.split(".")
         flag = config.get(stage, {}).get(name, False)
         if not isinstance(flag, bool):
@@ -117,10 +117,7 @@ def _check_values(config: dict) -> None:
     budget = sft.get("max_completion_length")
     if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int) or budget < 1):
         raise CodealignError(f"sft.max_completion_length must be a positive integer or null, got {budget!r}")
-    fit = sft.get("fit_answers", False)
-    if not isinstance(fit, bool):
-        raise CodealignError(f"sft.fit_answers must be true or false, got {fit!r}")
-    if fit and budget is None:
+    if sft.get("fit_answers", False) and budget is None:
         raise CodealignError("sft.fit_answers needs sft.max_completion_length (the token budget answers are fit to)")
 
 
