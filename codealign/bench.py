@@ -127,10 +127,14 @@ def default_suite_path() -> Path:
     return project_datasets_dir() / "prompts" / "test.jsonl"
 
 
-def functional_records(humaneval_limit: int | None, own: bool = True) -> list[dict]:
+def functional_records(humaneval_limit: int | None, own: bool = True,
+                       humaneval_skip: int = 0) -> list[dict]:
+    """The functional suite: HumanEval problems from `humaneval_skip` on (at most `humaneval_limit` of them), then
+    codealign's own tasks unless `own` is false. Problems past those the shipped bench uses (`align` runs the first
+    10) and no own tasks make a development suite that never touches the measured one."""
     from . import functional  # noqa: PLC0415
 
-    tasks = functional.load_humaneval()
+    tasks = functional.load_humaneval()[humaneval_skip:]
     if humaneval_limit is not None:
         tasks = tasks[:humaneval_limit]
     if own:
@@ -402,6 +406,8 @@ class BenchOptions:
     suites: list[Path] = field(default_factory=list)
     functional: bool = True
     humaneval_limit: int | None = None
+    humaneval_skip: int = 0
+    own_tasks: bool = True
     limit: int | None = None
     out: Path = Path("bench-out")
     settings: GenerationSettings = field(default_factory=GenerationSettings)
@@ -440,6 +446,8 @@ def run_bench(options: BenchOptions) -> dict:
         raise CodealignError(f"--limit must be at least 1, got {options.limit}")
     if options.humaneval_limit is not None and options.humaneval_limit < 0:
         raise CodealignError(f"--humaneval-limit must be at least 0, got {options.humaneval_limit}")
+    if options.humaneval_skip < 0:
+        raise CodealignError(f"--humaneval-skip must be at least 0, got {options.humaneval_skip}")
     if options.responses is not None and options.models:
         raise CodealignError("--responses judges pre-generated responses: it takes no --model")
     out = Path(options.out)
@@ -455,7 +463,7 @@ def run_bench(options: BenchOptions) -> dict:
         for suite in options.suites or [default_suite_path()]:
             records += limit_records(load_suite(suite), options.limit)
         if options.functional:
-            records += functional_records(options.humaneval_limit)
+            records += functional_records(options.humaneval_limit, options.own_tasks, options.humaneval_skip)
         if not records:
             raise CodealignError("nothing to benchmark: no suite prompts and no functional tasks")
         out.mkdir(parents=True, exist_ok=True)
@@ -497,6 +505,11 @@ def add_parsers(subparsers) -> None:
     parser.add_argument("--no-functional", dest="functional", action="store_false",
                         help="skip the functional suite (HumanEval + codealign's own tasks)")
     parser.add_argument("--humaneval-limit", type=int, default=None, help="only the first N HumanEval problems")
+    parser.add_argument("--humaneval-skip", type=int, default=0,
+                        help="leave out the first N HumanEval problems (with --no-own-tasks: a development suite "
+                             "apart from the measured one)")
+    parser.add_argument("--no-own-tasks", dest="own_tasks", action="store_false",
+                        help="only HumanEval in the functional suite, not codealign's own tasks")
     parser.add_argument("--limit", type=int, default=None,
                         help="only N prompts of each suite: a stable pseudo-random mix of categories")
     parser.add_argument("--out", type=Path, default=Path("bench-out"),
@@ -521,7 +534,8 @@ def _run(args) -> int:
     options = BenchOptions(
         models=[None if m.strip().lower() in ("embedded", "smollm2") else m for m in args.models],
         responses=args.responses, suites=args.suites, functional=args.functional,
-        humaneval_limit=args.humaneval_limit, limit=args.limit, out=args.out,
+        humaneval_limit=args.humaneval_limit, humaneval_skip=args.humaneval_skip, own_tasks=args.own_tasks,
+        limit=args.limit, out=args.out,
         settings=GenerationSettings(max_new_tokens=args.max_new_tokens, batch_size=args.batch_size,
                                     temperature=args.temperature, samples=args.samples, seed=args.seed),
     )

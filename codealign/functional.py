@@ -21,7 +21,7 @@ from pathlib import Path
 from .errors import CodealignError
 from .sandbox import DEFAULT_TIMEOUT, SandboxResult, run_many, run_untrusted
 
-__all__ = ["Task", "extract_code", "load_all", "load_humaneval", "load_own_tasks", "own_tasks_path", "run_task",
+__all__ = ["Task", "extract_code", "load_humaneval", "load_own_tasks", "own_tasks_path", "run_task",
            "run_tasks"]
 
 OWN_TASK_FIELDS = ("id", "lang", "prompt", "entry_point", "stub", "test", "reference")
@@ -127,13 +127,6 @@ def load_own_tasks(path: str | Path | None = None) -> list[Task]:
                           lang=lang, reference=record["reference"], source="codealign",
                           description=record["prompt"], timeout=float(record.get("timeout", DEFAULT_TIMEOUT))))
     return tasks
-
-
-def load_all(humaneval_limit: int | None = None) -> list[Task]:
-    tasks = load_humaneval()
-    if humaneval_limit is not None:
-        tasks = tasks[:humaneval_limit]
-    return tasks + load_own_tasks()
 
 
 # ----------------------------------------------------------------------------------------------- extraction

@@ -107,6 +107,7 @@ def test_bad_options_are_one_line_errors(tmp_path, capsys, monkeypatch):
     for args, fragment in [
         (["--suite", tmp_path / "missing.jsonl"], "cannot read"),
         (["--suite", suite, "--limit", "0"], "--limit must be at least 1"),
+        (["--suite", suite, "--humaneval-skip", "-1"], "--humaneval-skip must be at least 0"),
         (["--suite", suite, "--samples", "2"], "--samples > 1 needs --temperature > 0"),
         (["--suite", suite, "--max-new-tokens", "0"], "--max-new-tokens must be at least 1"),
         (["--responses", responses, "--model", "tiny"], "takes no --model"),
@@ -264,6 +265,14 @@ def test_report_and_chart(judged):
         assert section in report
     assert "## category:borderline" in report
     assert (judged / "chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_functional_records_can_leave_out_the_measured_problems():
+    measured = {r["id"] for r in bench.functional_records(humaneval_limit=10)}
+    development = bench.functional_records(humaneval_limit=20, own=False, humaneval_skip=10)
+    assert [r["id"] for r in development] == [f"HumanEval/{n}" for n in range(10, 30)]
+    assert not measured & {r["id"] for r in development}
+    assert any(ident.startswith("ca-") for ident in measured)
 
 
 def test_functional_records_are_run_against_their_task_tests():
