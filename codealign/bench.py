@@ -463,7 +463,8 @@ def run_bench(options: BenchOptions) -> dict:
         for suite in options.suites or [default_suite_path()]:
             records += limit_records(load_suite(suite), options.limit)
         if options.functional:
-            records += functional_records(options.humaneval_limit, options.own_tasks, options.humaneval_skip)
+            records += functional_records(options.humaneval_limit, own=options.own_tasks,
+                                          humaneval_skip=options.humaneval_skip)
         if not records:
             raise CodealignError("nothing to benchmark: no suite prompts and no functional tasks")
         out.mkdir(parents=True, exist_ok=True)
