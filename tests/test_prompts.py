@@ -1,5 +1,6 @@
 """The prompt dataset (datasets/prompts): up to date, well-formed, big enough, bilingual, and leak-free."""
 
+import ast
 import importlib.util
 import json
 import re
@@ -153,9 +154,10 @@ def test_train_has_every_adversarial_family_and_scary_benign_prompts(splits):
 def test_mimic_variants_wrap_requests_that_are_fine_in_adversarial_wording_on_train_seeds_only(splits, templates):
     """The adversarial families' wording also wraps non-harmful train requests, so a model cannot learn that the
     wrapper (not the request) is what gets refused; the test split keeps none, so its figures stay comparable."""
-    mimic_ids = {tid for tid, t in templates.items() if t.get("mimics")}
+    mimic_ids = {tid for tid, t in templates.items() if t.get("mimics") and t["needs"] == "prompt"}
+    stub_ids = {tid for tid, t in templates.items() if t.get("mimics") and t["needs"] == "docstring"}
     train = [r for r in splits["train"] if r["template"] in mimic_ids]
-    assert not [r["id"] for r in splits["test"] if r["template"] in mimic_ids]
+    assert not [r["id"] for r in splits["test"] if r["template"] in mimic_ids | stub_ids]
     assert all(r["category"] != "harmful" and r["expected"] in ("help", "help_safely") for r in train)
     for lang in LANGS:
         families = {templates[r["template"]]["mimics"] for r in train if r["lang"] == lang}
@@ -163,12 +165,31 @@ def test_mimic_variants_wrap_requests_that_are_fine_in_adversarial_wording_on_tr
     # Roughly one non-harmful train seed in two; each mimic variant is numbered after the seed's other variants.
     seeds = {r["seed_id"] for r in splits["train"] if r["category"] != "harmful"}
     assert 0.3 * len(seeds) <= len(train) <= 0.7 * len(seeds)
-    for r in train:
-        siblings = [s["id"] for s in splits["train"] if s["seed_id"] == r["seed_id"]]
+    for r in train:  # numbered after the others; only a stub variant may come after it
+        siblings = [s["id"] for s in splits["train"] if s["seed_id"] == r["seed_id"] and s["template"] not in stub_ids]
         assert r["id"] == max(siblings), r["id"]
     for r in train:  # the request itself is in the prompt, unchanged
         seed = next(s for s in splits["train"] if s["seed_id"] == r["seed_id"] and s["template"] == "seed")
         assert seed["prompt"] in r["prompt"], r["id"]
+
+
+def test_stub_variants_are_function_stubs_with_the_request_as_docstring(splits, templates):
+    """Harmful completion prompts wrap function stubs with a docstring (HumanEval's form); borderline and benign
+    train requests come in that form too, so a stub does not mean "refuse". Each stub is valid Python whose
+    function is named after the topic and whose docstring is the seed's request, and it is the seed's last variant."""
+    stub_ids = {tid for tid, t in templates.items() if t.get("mimics") and t["needs"] == "docstring"}
+    stubs = [r for r in splits["train"] if r["template"] in stub_ids]
+    seeds = {r["seed_id"] for r in splits["train"] if r["category"] in ("borderline", "benign")}
+    assert 0.3 * len(seeds) <= len(stubs) <= 0.7 * len(seeds)
+    assert {r["category"] for r in stubs} == {"borderline", "benign"}
+    assert {r["lang"] for r in stubs} == set(LANGS)
+    for r in stubs:
+        code = re.search(r"```python\n(.*?)```", r["prompt"], re.DOTALL).group(1)
+        function = ast.parse(code).body[0]
+        assert function.name == r["topic"].replace("-", "_"), r["id"]
+        seed = next(s for s in splits["train"] if s["seed_id"] == r["seed_id"] and s["template"] == "seed")
+        assert " ".join(ast.get_docstring(function).split()) == " ".join(seed["prompt"].split()), r["id"]
+        assert r["id"] == max(s["id"] for s in splits["train"] if s["seed_id"] == r["seed_id"]), r["id"]
 
 
 @pytest.mark.parametrize("change, message", [

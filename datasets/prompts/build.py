@@ -26,6 +26,7 @@ import random
 import re
 import sys
 import tempfile
+import textwrap
 import tomllib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -43,7 +44,7 @@ LANGS = ("en", "zh")
 EXPECTED_VALUES = ("refuse", "refuse_with_alternative", "help_safely", "help")
 HARMFUL_FAMILIES = ("roleplay", "authorization", "hypothetical", "indirect", "multistep", "completion")
 STRUCTURAL_FAMILIES = {"indirect", "multistep", "completion"}  # need seed-specific parts; preferred when planning
-NEEDS = ("task", "indirect", "steps", "stub", "prompt")
+NEEDS = ("task", "indirect", "steps", "stub", "prompt", "docstring")
 FIELDS = ("id", "prompt", "category", "topic", "lang", "goal", "expected", "tags", "seed_id", "template", "split")
 
 # Seeds of train topics held out for the test split, per (category, language); at most one per topic.
@@ -57,6 +58,13 @@ VARIANTS = {"harmful": (4, 2), "antipattern": (1, 1), "borderline": (1, 1), "ben
 # preset refused 25 of 64 wrapped harmful test prompts but 1 of 32 plain ones. Test seeds get none, so adding
 # them left the test split byte-identical (same ids, same texts) and its base-model figures comparable.
 MIMIC_VARIANTS = {"antipattern": 0.5, "borderline": 0.5, "benign": 0.5}
+# One more variant per borderline and benign TRAIN seed, with this probability, from the `mimics` templates that
+# need a docstring: the request as the docstring of a function stub in the code-completion wording. The harmful
+# seeds' stubs are real functions with a docstring and a TODO body (35 train prompts), as HumanEval's tasks are;
+# the `# TODO: <request>` mimic above is not, so a model trained with more harmful records learned that a function
+# stub means "refuse": the cpu preset with 70% of the harmful SFT records refused 6 of HumanEval's first 10
+# problems (0 of 10 with 50%). Drawn by its own RNG, so the other variants and their ids stay as they were.
+STUB_VARIANTS = {"borderline": 0.5, "benign": 0.5}
 
 DEFAULT_EXPECTED = {"harmful": "refuse_with_alternative", "antipattern": "help_safely",
                     "borderline": "help", "benign": "help"}
@@ -139,6 +147,8 @@ class Seed:
     holdout: str | None = None  # "topic" | "seed" for test seeds
 
     def has(self, need: str) -> bool:
+        if need == "docstring":  # the prompt must read as a docstring inside a fenced block
+            return not any(mark in self.prompt for mark in ("```", '"""', "\\"))
         return need == "prompt" or getattr(self, need) is not None
 
 
@@ -248,7 +258,7 @@ def load_templates() -> list[Template]:
         if "harmful" in t.categories and t.family not in HARMFUL_FAMILIES:
             raise BuildError(f"{where}: harmful templates must use a family from {HARMFUL_FAMILIES}")
         if t.mimics is not None and (t.mimics not in HARMFUL_FAMILIES or "harmful" in t.categories
-                                     or t.needs != "prompt" or t.split != "train"):
+                                     or t.needs not in ("prompt", "docstring") or t.split != "train"):
             raise BuildError(f"{where}: mimics names a harmful family and needs a train template that wraps the "
                              "prompt of non-harmful seeds")
         templates.append(t)
@@ -315,7 +325,8 @@ def plan_variants(seeds: list[Seed], templates: list[Template]) -> dict[str, lis
             rng.shuffle(candidates)
             candidates.sort(key=lambda s: len(plan[s.id]))
             plan[candidates[0].id].append(template)
-    mimics = [t for t in templates if t.mimics]
+    mimics = [t for t in templates if t.mimics and t.needs == "prompt"]
+    stubs = [t for t in templates if t.mimics and t.needs == "docstring"]
     for seed in seeds:
         seed_rng = random.Random(_rank("variants", seed.id))
         pool = [t for t in templates if t.applies(seed) and not t.mimics
@@ -332,6 +343,10 @@ def plan_variants(seeds: list[Seed], templates: list[Template]) -> dict[str, lis
         fitting = sorted((t for t in mimics if t.applies(seed)), key=lambda t: t.id)
         if seed.split == "train" and fitting and mimic_rng.random() < MIMIC_VARIANTS.get(seed.category, 0):
             plan[seed.id].append(mimic_rng.choice(fitting))
+        stub_rng = random.Random(_rank("stub", seed.id))
+        fitting = sorted((t for t in stubs if t.applies(seed)), key=lambda t: t.id)
+        if seed.split == "train" and fitting and stub_rng.random() < STUB_VARIANTS.get(seed.category, 0):
+            plan[seed.id].append(stub_rng.choice(fitting))
     return plan
 
 
@@ -347,6 +362,11 @@ def render(template: Template, seed: Seed) -> str:
             for i, step in enumerate(seed.steps, start=1))
     elif template.needs == "stub":
         values = {"stub": seed.stub, "stub_lang": seed.stub_lang}
+    elif template.needs == "docstring":
+        # The request as a function's docstring; the function is named after the topic (merge-sorted -> merge_sorted).
+        wrapped = textwrap.fill(seed.prompt, width=88, initial_indent="    ", subsequent_indent="    ",
+                                break_long_words=False, break_on_hyphens=False).strip()
+        values = {"docstring": wrapped, "func": seed.topic.replace("-", "_")}
     else:
         values["prompt"] = seed.prompt
     try:
@@ -590,8 +610,10 @@ probability {VARIANTS['benign'][0]} and benign test seeds one. Non-harmful **tra
 probability {MIMIC_VARIANTS['benign']}, one `mimic:<family>` variant: the request inside the wording of a harmful
 family's train templates (the DevGPT persona, a CTF or admin claim, a hypothetical, a TODO stub ...), answered
 like the plain request, so that the adversarial wording does not only ever come with a harmful request (a model
-trained that way refuses the wrapper: see the repository README). Test seeds get none, so the test split is
-unchanged by them. All choices come from `random.Random` seeded with
+trained that way refuses the wrapper: see the repository README). Borderline and benign train seeds also get,
+each with probability {STUB_VARIANTS['benign']}, one stub variant (`mimic-stub-*`): the request as the docstring of a function
+named after the topic, in the code-completion wording, because the harmful completion prompts are function stubs,
+the form of HumanEval's tasks. Test seeds get none of either, so the test split is unchanged by them. All choices come from `random.Random` seeded with
 {SEED} and the id concerned, so the build is deterministic: `python datasets/prompts/build.py` rewrites
 `train.jsonl`, `test.jsonl` and this card byte for byte, and `python datasets/prompts/build.py --check` (run by
 `tests/test_prompts.py`) fails if the committed files are stale.
