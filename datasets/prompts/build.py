@@ -363,7 +363,7 @@ def render(template: Template, seed: Seed) -> str:
     elif template.needs == "stub":
         values = {"stub": seed.stub, "stub_lang": seed.stub_lang}
     elif template.needs == "docstring":
-        # The request as a function's docstring; the function is named after the topic (merge-sorted -> merge_sorted).
+        # The request as a function's docstring, the function named after the topic (merge-sorted -> merge_sorted).
         wrapped = textwrap.fill(seed.prompt, width=88, initial_indent="    ", subsequent_indent="    ",
                                 break_long_words=False, break_on_hyphens=False).strip()
         values = {"docstring": wrapped, "func": seed.topic.replace("-", "_")}
@@ -611,12 +611,13 @@ probability {MIMIC_VARIANTS['benign']}, one `mimic:<family>` variant: the reques
 family's train templates (the DevGPT persona, a CTF or admin claim, a hypothetical, a TODO stub ...), answered
 like the plain request, so that the adversarial wording does not only ever come with a harmful request (a model
 trained that way refuses the wrapper: see the repository README). Borderline and benign train seeds also get,
-each with probability {STUB_VARIANTS['benign']}, one stub variant (`mimic-stub-*`): the request as the docstring of a function
-named after the topic, in the code-completion wording, because the harmful completion prompts are function stubs,
-the form of HumanEval's tasks. Test seeds get none of either, so the test split is unchanged by them. All choices come from `random.Random` seeded with
-{SEED} and the id concerned, so the build is deterministic: `python datasets/prompts/build.py` rewrites
-`train.jsonl`, `test.jsonl` and this card byte for byte, and `python datasets/prompts/build.py --check` (run by
-`tests/test_prompts.py`) fails if the committed files are stale.
+each with probability {STUB_VARIANTS['benign']}, one stub variant (`mimic-stub-*`): the request as the docstring
+of a function named after the topic, in the code-completion wording, because the harmful completion prompts are
+function stubs, the form of HumanEval's tasks. Test seeds get none of either, so the test split is unchanged by
+them. All choices come from `random.Random` seeded with {SEED} and the id concerned, so the build is
+deterministic: `python datasets/prompts/build.py` rewrites `train.jsonl`, `test.jsonl` and this card byte for byte,
+and `python datasets/prompts/build.py --check` (run by `tests/test_prompts.py`) fails if the committed files are
+stale.
 
 Sources: only the seeds and templates in this folder. They were written one by one for this project by the
 coding assistant that built this part of codealign, in both languages, with the chapter's examples as the
