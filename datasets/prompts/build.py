@@ -338,15 +338,13 @@ def plan_variants(seeds: list[Seed], templates: list[Template]) -> dict[str, lis
         for family in families[: wanted[seed.id] - len(plan[seed.id])]:
             plan[seed.id].append(seed_rng.choice([t for t in pool if t.family == family]))
         plan[seed.id].sort(key=lambda t: t.id)
-        # Mimic variants come last, numbered after the others, so the other variants keep their ids.
-        mimic_rng = random.Random(_rank("mimic", seed.id))
-        fitting = sorted((t for t in mimics if t.applies(seed)), key=lambda t: t.id)
-        if seed.split == "train" and fitting and mimic_rng.random() < MIMIC_VARIANTS.get(seed.category, 0):
-            plan[seed.id].append(mimic_rng.choice(fitting))
-        stub_rng = random.Random(_rank("stub", seed.id))
-        fitting = sorted((t for t in stubs if t.applies(seed)), key=lambda t: t.id)
-        if seed.split == "train" and fitting and stub_rng.random() < STUB_VARIANTS.get(seed.category, 0):
-            plan[seed.id].append(stub_rng.choice(fitting))
+        # Mimic variants come last, numbered after the others, so the other variants keep their ids; a stub variant
+        # after the plain mimic, each drawn by its own RNG.
+        for draw, extras, shares in (("mimic", mimics, MIMIC_VARIANTS), ("stub", stubs, STUB_VARIANTS)):
+            extra_rng = random.Random(_rank(draw, seed.id))
+            fitting = sorted((t for t in extras if t.applies(seed)), key=lambda t: t.id)
+            if seed.split == "train" and fitting and extra_rng.random() < shares.get(seed.category, 0):
+                plan[seed.id].append(extra_rng.choice(fitting))
     return plan
 
 
