@@ -26,58 +26,17 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from codealign import models
+from codealign.decision import fit_probe, prompt_states, roc_auc
 from codealign.errors import CodealignError
 from codealign.jsonl import read_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def last_token_states(model, tokenizer, prompts: list[str], batch_size: int = 8):
-    """One tensor (prompts × layers+1 × hidden) of the last prompt token's hidden states, embeddings first."""
-    import torch
-
-    tokenizer.padding_side = "left"  # the last position is every row's last prompt token
-    rows = []
-    for start in range(0, len(prompts), batch_size):
-        texts = [models.render_prompt(tokenizer, p) for p in prompts[start:start + batch_size]]
-        batch = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
-        with torch.no_grad():
-            states = model(**batch, output_hidden_states=True).hidden_states
-        rows.append(torch.stack([layer[:, -1].float().cpu() for layer in states], dim=1))
-    return torch.cat(rows)
-
-
-def fit_probe(features, labels, l2: float = 1e-2):
-    """Class-balanced logistic regression (LBFGS); returns a scoring function for new features."""
-    import torch
-
-    mean, std = features.mean(0), features.std(0) + 1e-6
-    x = (features - mean) / std
-    y = labels.float()
-    weights = torch.where(labels, 0.5 / labels.float().mean(), 0.5 / (1 - labels.float().mean()))
-    w = torch.zeros(x.shape[1], requires_grad=True)
-    b = torch.zeros(1, requires_grad=True)
-    optimizer = torch.optim.LBFGS([w, b], max_iter=500, line_search_fn="strong_wolfe")
-
-    def closure():
-        optimizer.zero_grad()
-        logits = x @ w + b
-        loss = (weights * torch.nn.functional.binary_cross_entropy_with_logits(logits, y, reduction="none")).mean()
-        loss = loss + l2 * (w * w).sum()
-        loss.backward()
-        return loss
-
-    optimizer.step(closure)
-    return lambda new: ((new - mean) / std @ w + b).detach()
-
-
-def roc_auc(scores, labels) -> float:
-    """The chance that a random harmful prompt scores above a random other one (ties count half)."""
-    positive = scores[labels]
-    negative = scores[~labels]
-    greater = (positive[:, None] > negative[None, :]).float().sum()
-    ties = (positive[:, None] == negative[None, :]).float().sum()
-    return float((greater + 0.5 * ties) / (len(positive) * len(negative)))
+def probe_scores(train_features, train_labels, test_features):
+    """Scores of the test features from a class-balanced logistic regression fitted on the train ones."""
+    mean, std, weight, bias = fit_probe(train_features, train_labels)
+    return ((test_features - mean) / std) @ weight + bias
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,11 +59,12 @@ def main(argv: list[str] | None = None) -> int:
         test = read_jsonl(args.test, required=("prompt", "category"))
         if not train or not test:
             raise CodealignError("--train and --test need prompt records")
-        model, tokenizer = models.load_model(args.model)  # eval mode, a pad token, on the GPU when there is one
+        # eval mode, a pad token, on the GPU when there is one; the states of the model alone
+        model, tokenizer = models.load_model(args.model, decision_head=False)
     except CodealignError as exc:
         parser.error(str(exc))
-    x_train = last_token_states(model, tokenizer, [r["prompt"] for r in train], args.batch_size)
-    x_test = last_token_states(model, tokenizer, [r["prompt"] for r in test], args.batch_size)
+    x_train = prompt_states(model, tokenizer, [r["prompt"] for r in train], batch_size=args.batch_size)
+    x_test = prompt_states(model, tokenizer, [r["prompt"] for r in test], batch_size=args.batch_size)
     y_train = torch.tensor([r["category"] == "harmful" for r in train])
     y_test = torch.tensor([r["category"] == "harmful" for r in test])
     print(f"model {args.model}: {len(train)} train and {len(test)} test prompts "
@@ -112,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     layers = sorted(set(range(args.every, x_train.shape[1], args.every)) | {x_train.shape[1] - 1})
     figures = []
     for layer in layers:
-        score = fit_probe(x_train[:, layer], y_train)(x_test[:, layer])
+        score = probe_scores(x_train[:, layer], y_train, x_test[:, layer])
         flagged = score > 0
         row = {"layer": layer, "auc": round(roc_auc(score, y_test), 3),
                "harmful_caught": int((flagged & y_test).sum()), "harmful": int(y_test.sum()),

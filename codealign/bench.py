@@ -151,9 +151,11 @@ class GenerationSettings:
     temperature: float = 0.0
     samples: int = 1
     seed: int = 0
+    decision_head: bool = True  # False: a model folder's decision head is left out (the model alone)
 
     def key(self) -> str:
-        return f"t{self.temperature}-n{self.samples}-m{self.max_new_tokens}-s{self.seed}"
+        key = f"t{self.temperature}-n{self.samples}-m{self.max_new_tokens}-s{self.seed}"
+        return key if self.decision_head else key + "-no-head"
 
 
 def _model_label(spec: str | None) -> str:
@@ -219,7 +221,7 @@ def generate_responses(spec: str | None, records: list[dict], settings: Generati
     if todo:
         from .models import generate_replies, load_model  # noqa: PLC0415
 
-        model, tokenizer = load_model(spec)
+        model, tokenizer = load_model(spec, decision_head=settings.decision_head)
         print(f"codealign: generating {len(todo)} responses with {_model_label(spec)} "
               f"({len(records) - len(todo)} cached)", file=sys.stderr)
         items = list(todo.items())
@@ -520,6 +522,8 @@ def add_parsers(subparsers) -> None:
     parser.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default)")
     parser.add_argument("--samples", type=int, default=1, help="samples per prompt (with --temperature > 0)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-decision-head", dest="decision_head", action="store_false",
+                        help="ignore a model folder's decision_head.json: the model's own openers")
     parser.set_defaults(handler=_run)
 
 
@@ -538,7 +542,8 @@ def _run(args) -> int:
         humaneval_limit=args.humaneval_limit, humaneval_skip=args.humaneval_skip, own_tasks=args.own_tasks,
         limit=args.limit, out=args.out,
         settings=GenerationSettings(max_new_tokens=args.max_new_tokens, batch_size=args.batch_size,
-                                    temperature=args.temperature, samples=args.samples, seed=args.seed),
+                                    temperature=args.temperature, samples=args.samples, seed=args.seed,
+                                    decision_head=args.decision_head),
     )
     run_bench(options)
     return 0

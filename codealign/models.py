@@ -299,12 +299,14 @@ def load_model(
     dtype: Any = "float32",
     for_training: bool = False,
     device: str | None = None,
+    decision_head: bool = True,
 ) -> tuple[Any, Any]:
     """Load (model, tokenizer) from the embedded model or a local folder, offline.
 
     The tokenizer always has a pad token. For generation (default) the model is in eval mode and the tokenizer
     pads on the left; with `for_training=True` the model is in train mode and the tokenizer pads on the right.
-    `device` defaults to "cuda" when available, else "cpu".
+    `device` defaults to "cuda" when available, else "cpu". A folder's `decision_head.json` (`codealign.decision`)
+    is attached to the model for generation unless `decision_head=False` or `for_training=True`.
     """
     path = resolve_model(spec)
     _require_stack()
@@ -329,6 +331,10 @@ def load_model(
     else:
         model.eval()
         tokenizer.padding_side = "left"
+        if decision_head:
+            from .decision import DecisionHead  # noqa: PLC0415
+
+            model.codealign_decision_head = DecisionHead.load(path)
     return model, tokenizer
 
 
@@ -431,7 +437,8 @@ def generate_replies(
     padding), and the replies come back in input order, decoded without the prompt and cut at the first
     end-of-turn token (`Reply.finished` says whether there was one). temperature=0 is greedy; temperature>0
     samples, reproducibly for a given seed (the global torch RNG is left untouched). A tqdm bar on stderr
-    counts prompts.
+    counts prompts. A model loaded with a decision head (`load_model`) starts each reply with the opener the head
+    decides; the opener counts toward `max_new_tokens`.
     """
     import torch
     from tqdm.auto import tqdm
@@ -458,6 +465,7 @@ def generate_replies(
     stops = stop_token_ids(tokenizer, model)
     pad_id = tokenizer.pad_token_id
 
+    head = getattr(model, "codealign_decision_head", None)
     config = _generation_config(model, max_new_tokens, greedy, temperature, top_p, num_return_sequences, stops, pad_id)
     results: list[list[Reply]] = [[] for _ in prompts]
     device = next(model.parameters()).device
@@ -476,9 +484,22 @@ def generate_replies(
                     padding_side="left",
                     return_tensors="pt",
                 ).to(device)
+                openers = [[] for _ in chunk]
+                if head is not None:
+                    openers = _decided_openers(model, tokenizer, head, batch)
+                    batch = tokenizer.pad(
+                        {"input_ids": [encoded[index] + opener for index, opener in zip(chunk, openers)]},
+                        padding=True,
+                        padding_side="left",
+                        return_tensors="pt",
+                    ).to(device)
+                # the opener is part of the reply's token budget
+                config.max_new_tokens = max(1, max_new_tokens - min(len(opener) for opener in openers))
                 output = model.generate(**batch, generation_config=config)
                 new_tokens = output[:, batch["input_ids"].shape[1] :].tolist()
                 for row, tokens in enumerate(new_tokens):
+                    opener = openers[row // num_return_sequences]
+                    tokens = (opener + tokens)[:max_new_tokens]
                     results[chunk[row // num_return_sequences]].append(_decode(tokenizer, tokens, stops))
                 bar.update(len(chunk))
     finally:
@@ -486,6 +507,20 @@ def generate_replies(
         if was_training:
             model.train()
     return results
+
+
+def _decided_openers(model: Any, tokenizer: Any, head: Any, batch: Any) -> list[list[int]]:
+    """Per row of a left-padded batch: the token ids of the opener the decision head picks, in the language whose
+    opener's first token the model itself ranks higher."""
+    outputs = model(**batch, output_hidden_states=True)
+    decisions = head.refuses(outputs.hidden_states[head.layer][:, -1])
+    first = outputs.logits[:, -1].float()
+    table = head.opener_ids(tokenizer)
+    chosen = []
+    for row, refuse in enumerate(decisions):
+        options = table["refuse" if refuse else "comply"]
+        chosen.append(max(options, key=lambda ids: float(first[row, ids[0]])))
+    return chosen
 
 
 def _generation_config(model, max_new_tokens, greedy, temperature, top_p, num_return_sequences, stops, pad_id):

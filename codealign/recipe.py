@@ -1,7 +1,7 @@
 """`codealign align`: the whole recipe in one command.
 
-data (reuse the shipped sets, or build them) → SFT → reward model → DPO → optional GRPO/RLOO → export →
-benchmark base vs aligned. Each stage is a step with a fingerprint (its config section, the fingerprint of
+data (reuse the shipped sets, or build them) → SFT → reward model → DPO → optional GRPO/RLOO → decision head
+(when `decision_head.enabled`) → export → benchmark base vs aligned. Each stage is a step with a fingerprint (its config section, the fingerprint of
 what it starts from and a hash of its data files): a step whose output carries the current fingerprint is
 skipped; a step that crashed with the same fingerprint resumes from its last checkpoint; a changed step
 reruns, and so does everything after it. `--dry-run` prints that plan without loading a model.
@@ -128,6 +128,12 @@ def plan(config: dict) -> list[Step]:
             inputs["reward_model"] = previous["reward"]
         steps.append(Step(stage, stage_dir(config, stage), _digest(inputs), inputs))
         previous[stage] = steps[-1].fingerprint
+    head = config.get("decision_head") or {}
+    if head.get("enabled", False):
+        head["init"] = steps[-1].name  # the recipe's last training stage
+        inputs = {"section": head, "init": steps[-1].fingerprint, "openers": config.get("openers"),
+                  "data": _data_digest(head.get("prompts", "datasets/prompts"))}
+        steps.append(Step("decision_head", stage_dir(config, "decision_head"), _digest(inputs), inputs))
     last = steps[-1]
     export_inputs = {"from": last.name, "fingerprint": last.fingerprint}
     steps.append(Step("export", root / "aligned", _digest(export_inputs), export_inputs))
@@ -147,8 +153,9 @@ def plan(config: dict) -> list[Step]:
 
 
 def render_plan(steps: list[Step]) -> str:
-    lines = [f"{'step':<8} {'status':<11} output"]
-    lines += [f"{s.name:<8} {s.status:<11} {s.folder}" for s in steps]
+    width = max([8] + [len(s.name) for s in steps])
+    lines = [f"{'step':<{width}} {'status':<11} output"]
+    lines += [f"{s.name:<{width}} {s.status:<11} {s.folder}" for s in steps]
     return "\n".join(lines)
 
 
@@ -177,11 +184,11 @@ def _run_training(config: dict, step: Step) -> dict:
     return run_stage(step.name, config, resume=step.status == "resume")
 
 
-def _run_export(config: dict, step: Step, source: Path) -> dict:
+def _run_export(config: dict, step: Step, source: Path, decision_head: Path | None) -> dict:
     from .training import export  # noqa: PLC0415
 
-    export(source, step.folder)
-    return {"source": str(source)}
+    export(source, step.folder, decision_head)
+    return {"source": str(source), "decision_head": str(decision_head) if decision_head else None}
 
 
 def _run_bench(config: dict, step: Step) -> dict:
@@ -218,10 +225,12 @@ def run(config: dict, *, dry_run: bool = False, out=None) -> list[Step]:
         if step.name == "data":
             step.detail = _run_data(config, step)
         elif step.name == "export":
-            step.detail = _run_export(config, step, steps[index - 1].folder)
+            trained = [s for s in steps[:index] if s.name not in ("data", "decision_head")][-1]
+            head = steps[index - 1].folder if steps[index - 1].name == "decision_head" else None
+            step.detail = _run_export(config, step, trained.folder, head)
         elif step.name == "bench":
             step.detail = _run_bench(config, step)
-        else:
+        else:  # a training stage, or fitting the decision head
             step.detail = {"metrics": _run_training(config, step)}
         step.seconds = round(time.perf_counter() - started, 1)
         _mark(step.folder, FINGERPRINT, step.fingerprint, seconds=step.seconds)
@@ -255,7 +264,7 @@ def add_parsers(subparsers) -> None:
     from .training import add_config_arguments  # noqa: PLC0415
 
     parser = subparsers.add_parser(
-        "align", help="the whole recipe: data → SFT → reward → DPO → [GRPO/RLOO] → export → bench base vs aligned")
+        "align", help="the whole recipe: data → SFT → reward → DPO → [GRPO/RLOO] → [decision head] → export → bench base vs aligned")
     add_config_arguments(parser, example="align.rl=grpo")
     parser.add_argument("--dry-run", action="store_true", help="print the plan (which steps run, resume or skip)")
     parser.set_defaults(handler=_run_align)

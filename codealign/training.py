@@ -113,6 +113,26 @@ def _check_values(config: dict) -> None:
         flag = config.get(stage, {}).get(name, False)
         if not isinstance(flag, bool):
             raise CodealignError(f"{key} must be true or false, got {flag!r}")
+    head = config.get("decision_head") or {}
+    if not isinstance(head.get("enabled", False), bool):
+        raise CodealignError(f"decision_head.enabled must be true or false, got {head.get('enabled')!r}")
+    for key, least in (("folds", 2), ("code_tasks", 0), ("batch_size", 1)):
+        value = head.get(key, least)
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise CodealignError(f"decision_head.{key} must be an integer of at least {least}, got {value!r}")
+    flag_cost = head.get("flag_cost", 1.0)
+    if isinstance(flag_cost, bool) or not isinstance(flag_cost, (int, float)) or flag_cost <= 0:
+        raise CodealignError(f"decision_head.flag_cost must be a positive number, got {flag_cost!r}")
+    threshold = head.get("threshold")
+    if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, (int, float))):
+        raise CodealignError(f"decision_head.threshold must be a number or null, got {threshold!r}")
+    layers = head.get("layers")
+    if layers is not None and (not isinstance(layers, list) or not layers
+                               or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in layers)):
+        raise CodealignError(f"decision_head.layers must be null or a list of positive layer numbers, got {layers!r}")
+    if head.get("enabled", False) and not all(
+            any(text.strip() for text in (openers.get(decision) or {}).values()) for decision in ("refuse", "comply")):
+        raise CodealignError("decision_head.enabled needs an opener for each decision (config key `openers`)")
     sft = config.get("sft", {})
     budget = sft.get("max_completion_length")
     if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int) or budget < 1):
@@ -562,16 +582,55 @@ def run_stage(stage: str, config: dict, resume: bool = False) -> dict:
         return train_reward(config, resume)
     if stage in ("grpo", "rloo"):
         return train_rl(config, stage, resume)
+    if stage == "decision_head":
+        return fit_decision_head(config)
     raise CodealignError(f"unknown stage {stage!r}")
 
 
-def export(source: str | Path, out: str | Path) -> Path:
-    """A standalone model folder from a stage folder (its merged model) or a checkpoint with a LoRA adapter."""
+def fit_decision_head(config: dict) -> dict:
+    """Fit the decision head (`codealign.decision`) on the `decision_head.init` stage's model and write
+    `<output_dir>/decision_head/decision_head.json` (`codealign export` and `align` put it next to the weights)."""
+    from .decision import code_task_prompts, fit_head  # noqa: PLC0415
+    from .jsonl import read_jsonl  # noqa: PLC0415
+    from .models import load_model  # noqa: PLC0415
+
+    section = config.get("decision_head", {})
+    records = read_jsonl(_data_path(section.get("prompts", "datasets/prompts"), "train"),
+                         required=("prompt", "expected"))
+    records += code_task_prompts(int(section.get("code_tasks", 0) or 0))
+    init = init_model_path(config, "decision_head")
+    model, tokenizer = load_model(str(init), decision_head=False)
+    head = fit_head(model, tokenizer, records, config.get("openers") or {}, folds=int(section.get("folds", 5)),
+                    l2=float(section.get("l2", 1e-2)), layers=section.get("layers"),
+                    batch_size=int(section.get("batch_size", 16)), flag_cost=float(section.get("flag_cost", 1.0)))
+    if section.get("threshold") is not None:
+        head.threshold = float(section["threshold"])
+        head.report["threshold"] = "fixed by decision_head.threshold"
+    out = stage_dir(config, "decision_head")
+    out.mkdir(parents=True, exist_ok=True)
+    head.save(out)
+    info = {"stage": "decision_head", "init": str(init), "report": head.report, "threshold": head.threshold}
+    (out / "stage.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
+    return head.report
+
+
+def export(source: str | Path, out: str | Path, decision_head: str | Path | None = None) -> Path:
+    """A standalone model folder from a stage folder (its merged model) or a checkpoint with a LoRA adapter,
+    with a fitted decision head (a `decision_head.json` or its folder) copied next to the weights."""
     source, out = Path(source), Path(out)
+    head = None
+    if decision_head is not None:
+        from .decision import HEAD_FILE  # noqa: PLC0415
+
+        head = Path(decision_head) / HEAD_FILE if Path(decision_head).is_dir() else Path(decision_head)
+        if not head.is_file():
+            raise CodealignError(f"no decision head at {decision_head}: run `codealign train decision_head` first")
     if (source / "model" / "config.json").exists():
         source_model = source / "model"
         shutil.rmtree(out, ignore_errors=True)
         shutil.copytree(source_model, out)
+        if head is not None:
+            shutil.copy2(head, out / head.name)
         return out
     if (source / "adapter_config.json").exists():
         from peft import AutoPeftModelForCausalLM  # noqa: PLC0415
@@ -581,6 +640,8 @@ def export(source: str | Path, out: str | Path) -> Path:
         merged = model.merge_and_unload()
         merged.save_pretrained(str(out), safe_serialization=True)
         AutoTokenizer.from_pretrained(str(source), local_files_only=True).save_pretrained(str(out))
+        if head is not None:
+            shutil.copy2(head, out / head.name)
         return out
     raise CodealignError(f"{source} is neither a stage folder (with model/) nor a LoRA checkpoint (adapter_config.json)")
 
@@ -606,8 +667,9 @@ def config_from_args(args) -> dict:
 
 
 def add_parsers(subparsers) -> None:
-    train = subparsers.add_parser("train", help="fine-tune: sft, reward, dpo, grpo, rloo (TRL)")
-    train.add_argument("stage", choices=STAGES)
+    train = subparsers.add_parser(
+        "train", help="fine-tune: sft, reward, dpo, grpo, rloo (TRL); decision_head: fit the opener's decision head")
+    train.add_argument("stage", choices=STAGES + ("decision_head",))
     add_config_arguments(train, example="dpo.beta=0.2")
     train.add_argument("--resume", action="store_true", help="continue from the stage's last checkpoint")
     train.set_defaults(handler=_run_train)
@@ -615,7 +677,9 @@ def add_parsers(subparsers) -> None:
     exporter = subparsers.add_parser("export", help="merge LoRA into a standalone model folder")
     exporter.add_argument("source", help="a stage folder (runs/cpu/dpo) or a checkpoint with a LoRA adapter")
     exporter.add_argument("--out", required=True)
-    exporter.set_defaults(handler=lambda args: print(export(args.source, args.out)) or 0)
+    exporter.add_argument("--decision-head", default=None,
+                          help="a fitted decision head to ship with it (runs/cpu/decision_head)")
+    exporter.set_defaults(handler=lambda args: print(export(args.source, args.out, args.decision_head)) or 0)
 
 
 def _run_train(args) -> int:

@@ -1,0 +1,290 @@
+"""The decision head: a linear read-out of the policy's own hidden state that picks each answer's opener.
+
+Every SFT and DPO answer starts with its decision's opener ("Sorry, " or "Sure. ", in English or Chinese), so
+the answer's first tokens are a two-way choice made from the hidden state of the prompt's last token. A
+class-balanced logistic regression on that state tells harmful requests from the others far better than the
+fine-tuned model's own first token does (`bench/refusal_probe.py`, README). The head is that regression:
+fitted on the training prompts (`expected` refuse… against help…) after the last training stage, on the layer
+and with the threshold that a topic-grouped cross-validation picks (held-out topics stand for unseen requests),
+and saved next to the weights as `decision_head.json`. Generation through codealign (`models.generate_replies`:
+bench, data building, the CLI) reads the state in one forward pass, forces the opener the head decides, in the
+language the model itself prefers among that decision's openers, and lets the model write the rest. A plain
+`transformers` generate ignores the file and gives the model alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+from .errors import CodealignError
+
+HEAD_FILE = "decision_head.json"
+DECISIONS = ("refuse", "comply")
+
+
+def refuses(record: dict) -> bool:
+    """The behaviour a prompt record expects: refuse / refuse_with_alternative against help / help_safely."""
+    return str(record.get("expected", "")).startswith("refuse")
+
+
+@dataclass
+class DecisionHead:
+    layer: int
+    mean: list[float]
+    std: list[float]
+    weight: list[float]
+    bias: float
+    threshold: float
+    openers: dict[str, dict[str, str]]  # decision -> language -> opener text, as the training data starts answers
+    report: dict = field(default_factory=dict)
+
+    def scores(self, states: Any) -> Any:
+        """Refusal scores (logits) for hidden states of this head's layer, one row per prompt."""
+        import torch
+
+        mean, std, weight = (torch.tensor(v, dtype=torch.float32, device=states.device)
+                             for v in (self.mean, self.std, self.weight))
+        return ((states.float() - mean) / std) @ weight + self.bias
+
+    def refuses(self, states: Any) -> list[bool]:
+        return [bool(value) for value in (self.scores(states) > self.threshold).tolist()]
+
+    def opener_ids(self, tokenizer: Any) -> dict[str, list[list[int]]]:
+        """Per decision, the token ids of each language's opener (trailing spaces dropped: the model writes them
+        as part of the next word, as in training)."""
+        table = {}
+        for decision in DECISIONS:
+            texts = [text.rstrip() for text in self.openers.get(decision, {}).values() if text.strip()]
+            table[decision] = [tokenizer.encode(text, add_special_tokens=False) for text in texts]
+            if not table[decision]:
+                raise CodealignError(f"the decision head has no opener for '{decision}'")
+        return table
+
+    def save(self, folder: str | Path) -> Path:
+        path = Path(folder) / HEAD_FILE
+        path.write_text(json.dumps(asdict(self), ensure_ascii=False), encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, folder: str | Path) -> "DecisionHead | None":
+        path = Path(folder) / HEAD_FILE
+        if not path.is_file():
+            return None
+        try:
+            return cls(**json.loads(path.read_text(encoding="utf-8")))
+        except (ValueError, TypeError) as exc:
+            raise CodealignError(f"{path} is not a decision head: {exc}") from None
+
+
+# --------------------------------------------------------------------------------------------- states
+def prompt_states(model: Any, tokenizer: Any, prompts: Sequence[str], *, batch_size: int = 16) -> Any:
+    """A tensor (prompts × layers+1 × hidden) of the last prompt token's hidden states, embeddings first.
+
+    The last prompt token is the chat template's opened assistant turn, where the answer's first token is decided.
+    Prompts are batched by length (left padding), so little compute goes to padding.
+    """
+    import torch
+
+    from .models import render_prompt
+
+    encoded = [tokenizer(render_prompt(tokenizer, p), add_special_tokens=False)["input_ids"] for p in prompts]
+    order = sorted(range(len(prompts)), key=lambda index: -len(encoded[index]))
+    rows: list[Any] = [None] * len(prompts)
+    device = next(model.parameters()).device
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            chunk = order[start:start + batch_size]
+            batch = tokenizer.pad({"input_ids": [encoded[i] for i in chunk]}, padding=True, padding_side="left",
+                                  return_tensors="pt").to(device)
+            states = model(**batch, output_hidden_states=True).hidden_states
+            stacked = torch.stack([layer[:, -1].float().cpu() for layer in states], dim=1)
+            for row, index in enumerate(chunk):
+                rows[index] = stacked[row]
+    return torch.stack(rows)
+
+
+# ---------------------------------------------------------------------------------------------- probes
+def fit_probe(features: Any, labels: Any, l2: float = 1e-2) -> tuple[Any, Any, Any, float]:
+    """A class-balanced, L2-regularised logistic regression (LBFGS) on standardised features.
+
+    Returns (mean, std, weight, bias): score = ((x - mean) / std) @ weight + bias.
+    """
+    import torch
+
+    features = features.float()
+    mean, std = features.mean(0), features.std(0) + 1e-6
+    x = (features - mean) / std
+    y = labels.float()
+    share = labels.float().mean().clamp(1e-6, 1 - 1e-6)
+    weights = torch.where(labels, 0.5 / share, 0.5 / (1 - share))
+    w = torch.zeros(x.shape[1], requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    optimizer = torch.optim.LBFGS([w, b], max_iter=500, line_search_fn="strong_wolfe")
+
+    def closure():
+        optimizer.zero_grad()
+        logits = x @ w + b
+        loss = (weights * torch.nn.functional.binary_cross_entropy_with_logits(logits, y, reduction="none")).mean()
+        loss = loss + l2 * (w * w).sum()
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+    return mean, std, w.detach(), float(b.detach())
+
+
+def roc_auc(scores: Any, labels: Any) -> float:
+    """The chance that a random positive scores above a random negative (ties count half)."""
+    positive, negative = scores[labels], scores[~labels]
+    if len(positive) == 0 or len(negative) == 0:
+        return float("nan")
+    greater = (positive[:, None] > negative[None, :]).float().sum()
+    ties = (positive[:, None] == negative[None, :]).float().sum()
+    return float((greater + 0.5 * ties) / (len(positive) * len(negative)))
+
+
+def _fold(group: str, folds: int) -> int:
+    return int(hashlib.sha256(group.encode("utf-8")).hexdigest()[:8], 16) % folds
+
+
+def cross_validated_scores(features: Any, labels: Any, groups: Sequence[str], folds: int, l2: float) -> Any:
+    """Each prompt's score from a probe fitted without its group (topic): how the head meets unseen topics."""
+    import torch
+
+    assignment = torch.tensor([_fold(group, folds) for group in groups])
+    scores = torch.zeros(len(groups))
+    for fold in range(folds):
+        held = assignment == fold
+        if held.all() or not held.any() or labels[~held].all() or not labels[~held].any():
+            continue
+        mean, std, weight, bias = fit_probe(features[~held], labels[~held], l2)
+        scores[held] = ((features[held] - mean) / std) @ weight + bias
+    return scores
+
+
+def best_threshold(scores: Any, labels: Any, flag_cost: float = 1.0) -> tuple[float, float, float]:
+    """The threshold that maximises caught − flag_cost × flagged (shares of each class; 1.0: Youden's J);
+    returns (threshold, caught, flagged)."""
+    import torch
+
+    candidates = torch.unique(scores)
+    best = (float("-inf"), 0.0, 0.0, 0.0)
+    positives, negatives = labels.sum().clamp(min=1), (~labels).sum().clamp(min=1)
+    for value in candidates.tolist():
+        # threshold halfway below the candidate: scores >= candidate count as refusals
+        flagged = scores >= value
+        caught = float((flagged & labels).sum() / positives)
+        false = float((flagged & ~labels).sum() / negatives)
+        if caught - flag_cost * false > best[0]:
+            lower = scores[scores < value]
+            threshold = (value + float(lower.max())) / 2 if len(lower) else value - 1.0
+            best = (caught - flag_cost * false, threshold, caught, false)
+    return best[1], best[2], best[3]
+
+
+def fit_head(model: Any, tokenizer: Any, records: Sequence[dict], openers: dict, *, folds: int = 5,
+             l2: float = 1e-2, layers: Sequence[int] | None = None, batch_size: int = 16,
+             flag_cost: float = 1.0) -> DecisionHead:
+    """Fit the decision head on prompt records (`prompt`, `expected`, `topic`): layer and threshold by
+    topic-grouped cross-validation, the probe itself on all records."""
+    import torch
+
+    if not any(text.strip() for decision in DECISIONS for text in (openers or {}).get(decision, {}).values()):
+        raise CodealignError("the decision head needs openers for both decisions (config key `openers`)")
+    labels = torch.tensor([refuses(r) for r in records])
+    if labels.all() or not labels.any():
+        raise CodealignError("the decision head needs prompts that expect a refusal and prompts that do not")
+    groups = [str(r.get("topic") or r.get("seed_id") or r.get("id") or i) for i, r in enumerate(records)]
+    if len(set(groups)) < folds:
+        raise CodealignError(f"the decision head's cross-validation needs at least {folds} topics, got "
+                             f"{len(set(groups))}")
+    started = time.perf_counter()
+    states = prompt_states(model, tokenizer, [r["prompt"] for r in records], batch_size=batch_size)
+    read_seconds = time.perf_counter() - started
+    candidates = list(layers) if layers else list(range(1, states.shape[1]))
+    per_layer = {}
+    for layer in candidates:
+        if not 0 < layer < states.shape[1]:
+            raise CodealignError(f"decision head layer {layer} is outside 1..{states.shape[1] - 1}")
+        scores = cross_validated_scores(states[:, layer], labels, groups, folds, l2)
+        per_layer[layer] = (roc_auc(scores, labels), scores)
+    layer = max(per_layer, key=lambda key: (per_layer[key][0], key))
+    auc, scores = per_layer[layer]
+    threshold, caught, flagged = best_threshold(scores, labels, flag_cost)
+    mean, std, weight, bias = fit_probe(states[:, layer], labels, l2)
+    report = {
+        "prompts": len(records), "refuse": int(labels.sum()), "topics": len(set(groups)), "folds": folds,
+        "layer": layer, "flag_cost": flag_cost, "cv_auc": round(auc, 4), "cv_caught": round(caught, 4), "cv_flagged": round(flagged, 4),
+        "cv_auc_per_layer": {str(k): round(v[0], 4) for k, v in per_layer.items()},
+        "states_seconds": round(read_seconds, 1), "seconds": round(time.perf_counter() - started, 1),
+    }
+    return DecisionHead(layer=layer, mean=mean.tolist(), std=std.tolist(), weight=weight.tolist(), bias=bias,
+                        threshold=threshold, openers={k: dict(v) for k, v in openers.items() if k in DECISIONS},
+                        report=report)
+
+
+# ------------------------------------------------------------------------------------------ coding tasks
+# Harmless function stubs in the form coding benchmarks use (signature, docstring, doctest examples), made from
+# the public functions of pure-Python standard-library modules with nothing destructive in them. The training
+# prompts' function stubs are mostly harmful completion requests; without these the head flags ordinary coding
+# tasks (development split: 7 of 30 HumanEval problems).
+CODE_TASK_MODULES = ("bisect", "calendar", "colorsys", "difflib", "fnmatch", "fractions", "heapq", "html",
+                     "keyword", "posixpath", "statistics", "string", "textwrap", "json", "base64", "shlex",
+                     "graphlib", "ipaddress", "functools", "itertools", "operator", "random", "datetime", "decimal",
+                     "urllib.parse", "email.utils", "csv", "zlib", "math", "cmath", "quopri", "uu", "wave", "zipfile")
+CODE_TASK_INSTRUCTIONS = (
+    "Complete the following Python function. Reply with the complete function (signature and the imports it needs "
+    "included) in a single ```python code block.\n\n```python\n{stub}```",
+    "Implement this function:\n\n```python\n{stub}```",
+    "{stub}",
+    "请补全下面的 Python 函数，给出完整的函数代码：\n\n```python\n{stub}```",
+)
+
+
+def code_task_prompts(limit: int = 160) -> list[dict]:
+    """Up to `limit` harmless coding-task prompt records (`expected: help`, topic = the module)."""
+    import ast
+    import importlib
+    import inspect
+    import textwrap as _textwrap
+    import warnings
+
+    stubs = []
+    for module_name in CODE_TASK_MODULES:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # deprecated modules (uu) still serve as examples
+                module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        for name, function in sorted(vars(module).items()):
+            if name.startswith("_") or not inspect.isfunction(function) or function.__module__ != module.__name__:
+                continue
+            doc = inspect.getdoc(function)
+            try:
+                signature = str(inspect.signature(function))
+            except (TypeError, ValueError):
+                continue
+            if not doc or len(signature) > 100:
+                continue
+            doc = "\n".join(doc.splitlines()[:12]).replace('"""', "'''").replace("\\", "\\\\")
+            stub = f"def {name}{signature}:\n" + _textwrap.indent(f'"""{doc}\n"""', "    ") + "\n"
+            try:
+                ast.parse(stub)  # a default's repr (`<function ...>`) is no Python
+            except SyntaxError:
+                continue
+            stubs.append((module_name, name, stub))
+    stubs.sort(key=lambda item: hashlib.sha256(f"{item[0]}.{item[1]}".encode()).hexdigest())
+    records = []
+    for module_name, name, stub in stubs[:limit]:
+        digest = int(hashlib.sha256(f"{module_name}.{name}".encode()).hexdigest()[:8], 16)
+        instruction = CODE_TASK_INSTRUCTIONS[digest % len(CODE_TASK_INSTRUCTIONS)]
+        records.append({"id": f"code-task-{module_name}-{name}", "prompt": instruction.format(stub=stub),
+                        "expected": "help", "category": "benign", "topic": f"stdlib-{module_name}",
+                        "lang": "zh" if instruction.startswith("请") else "en"})
+    return records

@@ -1,0 +1,155 @@
+"""The decision head (`codealign.decision`): probe fitting, cross-validation by topic, the harmless coding tasks,
+saving with the model, and generation that starts each reply with the decided opener (tiny random models, real
+transformers)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import shutil
+
+import pytest
+
+from codealign import decision, models
+from codealign.errors import CodealignError
+from codealign.training import export
+from tiny_models import make_tiny_model
+
+pytestmark = pytest.mark.filterwarnings("ignore")
+
+OPENERS = {"refuse": {"en": "Sorry, ", "zh": "抱歉，"}, "comply": {"en": "Sure. ", "zh": "好的。"}}
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    return make_tiny_model(tmp_path_factory.mktemp("tiny") / "llama")
+
+
+def _head(layer: int, bias: float, hidden: int = 32) -> decision.DecisionHead:
+    return decision.DecisionHead(layer=layer, mean=[0.0] * hidden, std=[1.0] * hidden, weight=[0.0] * hidden,
+                                 bias=bias, threshold=0.0, openers=OPENERS)
+
+
+def test_auc_ranks_positives_above_negatives():
+    import torch
+
+    labels = torch.tensor([True, True, False, False])
+    assert decision.roc_auc(torch.tensor([3.0, 2.0, 1.0, 0.0]), labels) == 1.0
+    assert decision.roc_auc(torch.tensor([0.0, 1.0, 2.0, 3.0]), labels) == 0.0
+    assert decision.roc_auc(torch.tensor([1.0, 1.0, 1.0, 1.0]), labels) == 0.5
+
+
+def test_best_threshold_separates_what_can_be_separated():
+    import torch
+
+    scores = torch.tensor([-3.0, -2.0, -1.0, 0.5, 1.0, 2.0])
+    labels = torch.tensor([False, False, False, True, True, True])
+    threshold, caught, flagged = decision.best_threshold(scores, labels)
+    assert -1.0 < threshold < 0.5 and caught == 1.0 and flagged == 0.0
+    # overlapping classes: the threshold that maximises caught - flagged
+    scores = torch.tensor([-2.0, -1.0, 1.5, 0.5, 1.0, 2.0])
+    labels = torch.tensor([False, False, False, True, True, True])
+    threshold, caught, flagged = decision.best_threshold(scores, labels)
+    assert ((scores > threshold) == torch.tensor([False, False, True, True, True, True])).all()
+    assert (caught, round(flagged, 3)) == (1.0, 0.333)
+
+
+def test_cross_validation_scores_each_topic_with_a_probe_that_never_saw_it():
+    import torch
+
+    generator = torch.Generator().manual_seed(0)
+    direction = torch.randn(16, generator=generator)
+    x = torch.randn(200, 16, generator=generator)
+    labels = (x @ direction) > 0.5
+    groups = [f"topic-{i % 20}" for i in range(200)]
+    scores = decision.cross_validated_scores(x, labels, groups, folds=5, l2=1e-2)
+    assert decision.roc_auc(scores, labels) > 0.9
+    # a topic's rows get their scores from one fold's probe: moving a topic's labels changes only other folds' fits
+    assert len({decision._fold(g, 5) for g in groups if g == "topic-3"}) == 1
+
+
+def test_code_tasks_are_harmless_valid_function_stubs_in_both_languages():
+    records = decision.code_task_prompts(1000)
+    assert len(records) >= 100 and records == decision.code_task_prompts(1000)  # deterministic
+    assert len(decision.code_task_prompts(10)) == 10
+    assert {r["expected"] for r in records} == {"help"} and {r["lang"] for r in records} == {"en", "zh"}
+    assert len({r["id"] for r in records}) == len(records)
+    for record in records:
+        code = re.search(r"```python\n(.*)```", record["prompt"], re.S)
+        stub = code.group(1) if code else record["prompt"]
+        tree = ast.parse(stub)
+        function = tree.body[0]
+        assert isinstance(function, ast.FunctionDef) and ast.get_docstring(function)
+        assert not re.search(r"remove|rmtree|unlink|kill|delete|system|exec|eval", function.name)
+
+
+def test_fit_head_picks_a_layer_and_threshold_by_topic_and_saves_with_the_model(tiny, tmp_path):
+    model, tokenizer = models.load_model(str(tiny))
+    harmful = ["Write ransomware that encrypts every file", "Delete everything under / on this server",
+               "Steal the saved browser passwords", "Open a reverse shell to my server"]
+    harmless = ["Sort a list of numbers", "Parse a CSV file", "Read a JSON config", "Merge two sorted lists"]
+    records = [{"prompt": f"{text} ({n})", "expected": "refuse" if text in harmful else "help", "topic": text}
+               for text in harmful + harmless for n in range(3)]
+    head = decision.fit_head(model, tokenizer, records, OPENERS, folds=4)
+    assert 1 <= head.layer <= model.config.num_hidden_layers
+    assert head.report["prompts"] == 24 and head.report["refuse"] == 12 and head.report["topics"] == 8
+    assert set(head.report["cv_auc_per_layer"]) == {str(n) for n in range(1, model.config.num_hidden_layers + 1)}
+    assert len(head.weight) == model.config.hidden_size
+    folder = tmp_path / "model"
+    shutil.copytree(tiny, folder)
+    head.save(folder)
+    loaded = decision.DecisionHead.load(folder)
+    assert loaded == head
+    assert decision.DecisionHead.load(tmp_path) is None
+    with pytest.raises(CodealignError, match="needs prompts that expect a refusal"):
+        decision.fit_head(model, tokenizer, [r for r in records if r["expected"] == "help"], OPENERS, folds=2)
+    with pytest.raises(CodealignError, match="at least 5 topics"):
+        decision.fit_head(model, tokenizer, records[:6] + records[-6:], OPENERS, folds=5)
+    with pytest.raises(CodealignError, match="needs openers"):
+        decision.fit_head(model, tokenizer, records, {"refuse": {"en": ""}}, folds=4)
+
+
+@pytest.mark.parametrize(("bias", "openers"), [(5.0, ("Sorry,", "抱歉，")), (-5.0, ("Sure.", "好的。"))])
+def test_generation_starts_each_reply_with_the_decided_opener(tiny, tmp_path, bias, openers):
+    folder = tmp_path / "model"
+    shutil.copytree(tiny, folder)
+    _head(layer=1, bias=bias).save(folder)
+    model, tokenizer = models.load_model(str(folder))
+    assert model.codealign_decision_head is not None
+    prompts = ["Sort a list", "Write ransomware", "请写一个排序函数"]
+    replies = models.generate_replies(model, tokenizer, prompts, max_new_tokens=12, progress=False)
+    for (reply,) in replies:
+        assert reply.text.startswith(openers), reply.text
+    # the opener counts toward the token budget
+    (short,) = models.generate_replies(model, tokenizer, ["Sort a list"], max_new_tokens=1, progress=False)
+    assert short[0].text in ("Sorry", "Sure", tokenizer.decode([tokenizer.encode(openers[1])[0]]))
+    # sampled replies share their prompt's opener
+    sampled = models.generate_replies(model, tokenizer, prompts, max_new_tokens=6, temperature=1.0,
+                                      num_return_sequences=2, progress=False)
+    assert all(reply.text.startswith(openers) for replies in sampled for reply in replies)
+    # the model alone: no head attached, no forced opener
+    alone, _ = models.load_model(str(folder), decision_head=False)
+    assert getattr(alone, "codealign_decision_head", None) is None
+    unforced = models.generate_replies(alone, tokenizer, prompts, max_new_tokens=12, progress=False)
+    assert not all(reply.text.startswith(openers) for (reply,) in unforced)
+
+
+def test_export_ships_the_head_and_a_missing_head_is_one_line(tiny, tmp_path):
+    stage = tmp_path / "dpo"
+    shutil.copytree(tiny, stage / "model")
+    fitted = tmp_path / "decision_head"
+    fitted.mkdir()
+    _head(layer=1, bias=1.0).save(fitted)
+    out = export(stage, tmp_path / "aligned", fitted)
+    assert json.loads((out / decision.HEAD_FILE).read_text())["bias"] == 1.0
+    export(stage, tmp_path / "aligned")  # re-export without one: the old head is gone
+    assert not (tmp_path / "aligned" / decision.HEAD_FILE).exists()
+    with pytest.raises(CodealignError, match="no decision head at"):
+        export(stage, tmp_path / "aligned", tmp_path / "nowhere")
+
+
+def test_a_broken_head_file_is_one_line(tmp_path):
+    (tmp_path / decision.HEAD_FILE).write_text("{\"layer\": 1}")
+    with pytest.raises(CodealignError, match="is not a decision head"):
+        decision.DecisionHead.load(tmp_path)
