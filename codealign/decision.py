@@ -203,14 +203,16 @@ def fit_head(model: Any, tokenizer: Any, records: Sequence[dict], openers: dict,
     if len(set(groups)) < folds:
         raise CodealignError(f"the decision head's cross-validation needs at least {folds} topics, got "
                              f"{len(set(groups))}")
+    depth = int(model.config.num_hidden_layers)
+    candidates = list(layers) if layers else list(range(1, depth + 1))
+    for layer in candidates:
+        if not 0 < layer <= depth:
+            raise CodealignError(f"decision head layer {layer} is outside 1..{depth}")
     started = time.perf_counter()
     states = prompt_states(model, tokenizer, [r["prompt"] for r in records], batch_size=batch_size)
     read_seconds = time.perf_counter() - started
-    candidates = list(layers) if layers else list(range(1, states.shape[1]))
     per_layer = {}
     for layer in candidates:
-        if not 0 < layer < states.shape[1]:
-            raise CodealignError(f"decision head layer {layer} is outside 1..{states.shape[1] - 1}")
         scores = cross_validated_scores(states[:, layer], labels, groups, folds, l2)
         per_layer[layer] = (roc_auc(scores, labels), scores)
     layer = max(per_layer, key=lambda key: (per_layer[key][0], key))

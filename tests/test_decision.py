@@ -153,3 +153,25 @@ def test_a_broken_head_file_is_one_line(tmp_path):
     (tmp_path / decision.HEAD_FILE).write_text("{\"layer\": 1}")
     with pytest.raises(CodealignError, match="is not a decision head"):
         decision.DecisionHead.load(tmp_path)
+
+
+def test_the_bench_caches_the_model_alone_apart_from_the_model_with_its_head():
+    from codealign.bench import GenerationSettings
+
+    assert GenerationSettings().key() == "t0.0-n1-m256-s0"  # caches written before the head stay valid
+    assert GenerationSettings(decision_head=False).key() != GenerationSettings().key()
+
+
+def test_train_decision_head_on_the_command_line(tmp_path, capsys):
+    from codealign.cli import main
+
+    out = tmp_path / "run"
+    assert main(["train", "sft", "--preset", "cpu-smoke", "--output-dir", str(out)]) == 0
+    assert main(["train", "decision_head", "--preset", "cpu-smoke", "--output-dir", str(out),
+                 "--set", "decision_head.init=sft"]) == 0
+    assert '"stage": "decision_head"' in capsys.readouterr().out
+    head = decision.DecisionHead.load(out / "decision_head")
+    assert head is not None and head.report["prompts"] > 700
+    assert main(["train", "decision_head", "--preset", "cpu-smoke", "--output-dir", str(out),
+                 "--set", "decision_head.layers=[40]", "--set", "decision_head.init=sft"]) == 2
+    assert "decision head layer 40 is outside" in capsys.readouterr().err
