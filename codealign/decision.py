@@ -194,7 +194,7 @@ def fit_head(model: Any, tokenizer: Any, records: Sequence[dict], openers: dict,
     topic-grouped cross-validation, the probe itself on all records."""
     import torch
 
-    if not any(text.strip() for decision in DECISIONS for text in (openers or {}).get(decision, {}).values()):
+    if not all(any(text.strip() for text in ((openers or {}).get(decision) or {}).values()) for decision in DECISIONS):
         raise CodealignError("the decision head needs openers for both decisions (config key `openers`)")
     labels = torch.tensor([refuses(r) for r in records])
     if labels.all() or not labels.any():
@@ -221,7 +221,8 @@ def fit_head(model: Any, tokenizer: Any, records: Sequence[dict], openers: dict,
     mean, std, weight, bias = fit_probe(states[:, layer], labels, l2)
     report = {
         "prompts": len(records), "refuse": int(labels.sum()), "topics": len(set(groups)), "folds": folds,
-        "layer": layer, "flag_cost": flag_cost, "cv_auc": round(auc, 4), "cv_caught": round(caught, 4), "cv_flagged": round(flagged, 4),
+        "layer": layer, "flag_cost": flag_cost, "cv_auc": round(auc, 4), "cv_caught": round(caught, 4),
+        "cv_flagged": round(flagged, 4),
         "cv_auc_per_layer": {str(k): round(v[0], 4) for k, v in per_layer.items()},
         "states_seconds": round(read_seconds, 1), "seconds": round(time.perf_counter() - started, 1),
     }

@@ -1,10 +1,11 @@
 """`codealign align`: the whole recipe in one command.
 
 data (reuse the shipped sets, or build them) → SFT → reward model → DPO → optional GRPO/RLOO → decision head
-(when `decision_head.enabled`) → export → benchmark base vs aligned. Each stage is a step with a fingerprint (its config section, the fingerprint of
-what it starts from and a hash of its data files): a step whose output carries the current fingerprint is
-skipped; a step that crashed with the same fingerprint resumes from its last checkpoint; a changed step
-reruns, and so does everything after it. `--dry-run` prints that plan without loading a model.
+(when `decision_head.enabled`) → export → benchmark base vs aligned. Each stage is a step with a fingerprint
+(its config section, the fingerprint of what it starts from and a hash of its data files): a step whose output
+carries the current fingerprint is skipped; a step that crashed with the same fingerprint resumes from its last
+checkpoint; a changed step reruns, and so does everything after it. `--dry-run` prints that plan without
+loading a model.
 """
 
 from __future__ import annotations
@@ -264,7 +265,9 @@ def add_parsers(subparsers) -> None:
     from .training import add_config_arguments  # noqa: PLC0415
 
     parser = subparsers.add_parser(
-        "align", help="the whole recipe: data → SFT → reward → DPO → [GRPO/RLOO] → [decision head] → export → bench base vs aligned")
+        "align",
+        help="the whole recipe: data → SFT → reward → DPO → [GRPO/RLOO] → [decision head] → export → "
+             "bench base vs aligned")
     add_config_arguments(parser, example="align.rl=grpo")
     parser.add_argument("--dry-run", action="store_true", help="print the plan (which steps run, resume or skip)")
     parser.set_defaults(handler=_run_align)

@@ -107,7 +107,7 @@ def test_fit_head_picks_a_layer_and_threshold_by_topic_and_saves_with_the_model(
     with pytest.raises(CodealignError, match="at least 5 topics"):
         decision.fit_head(model, tokenizer, records[:6] + records[-6:], OPENERS, folds=5)
     with pytest.raises(CodealignError, match="needs openers"):
-        decision.fit_head(model, tokenizer, records, {"refuse": {"en": ""}}, folds=4)
+        decision.fit_head(model, tokenizer, records, {"refuse": {"en": "Sorry, "}, "comply": {"en": ""}}, folds=4)
 
 
 @pytest.mark.parametrize(("bias", "openers"), [(5.0, ("Sorry,", "抱歉，")), (-5.0, ("Sure.", "好的。"))])
