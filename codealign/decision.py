@@ -27,6 +27,12 @@ HEAD_FILE = "decision_head.json"
 DECISIONS = ("refuse", "comply")
 
 
+def has_openers(openers: dict | None) -> bool:
+    """Whether `openers` (config key) gives both decisions an opener in some language: the head needs both."""
+    return all(any(str(text).strip() for text in ((openers or {}).get(decision) or {}).values())
+               for decision in DECISIONS)
+
+
 def refuses(record: dict) -> bool:
     """The behaviour a prompt record expects: refuse / refuse_with_alternative against help / help_safely."""
     return str(record.get("expected", "")).startswith("refuse")
@@ -194,7 +200,7 @@ def fit_head(model: Any, tokenizer: Any, records: Sequence[dict], openers: dict,
     topic-grouped cross-validation, the probe itself on all records."""
     import torch
 
-    if not all(any(text.strip() for text in ((openers or {}).get(decision) or {}).values()) for decision in DECISIONS):
+    if not has_openers(openers):
         raise CodealignError("the decision head needs openers for both decisions (config key `openers`)")
     labels = torch.tensor([refuses(r) for r in records])
     if labels.all() or not labels.any():

@@ -130,8 +130,9 @@ def _check_values(config: dict) -> None:
     if layers is not None and (not isinstance(layers, list) or not layers
                                or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in layers)):
         raise CodealignError(f"decision_head.layers must be null or a list of positive layer numbers, got {layers!r}")
-    if head.get("enabled", False) and not all(
-            any(text.strip() for text in (openers.get(decision) or {}).values()) for decision in ("refuse", "comply")):
+    from .decision import has_openers  # noqa: PLC0415
+
+    if head.get("enabled", False) and not has_openers(openers):
         raise CodealignError("decision_head.enabled needs an opener for each decision (config key `openers`)")
     sft = config.get("sft", {})
     budget = sft.get("max_completion_length")
@@ -617,11 +618,11 @@ def fit_decision_head(config: dict) -> dict:
 def export(source: str | Path, out: str | Path, decision_head: str | Path | None = None) -> Path:
     """A standalone model folder from a stage folder (its merged model) or a checkpoint with a LoRA adapter,
     with a fitted decision head (a `decision_head.json` or its folder) copied next to the weights."""
+    from .decision import HEAD_FILE  # noqa: PLC0415
+
     source, out = Path(source), Path(out)
     head = None
     if decision_head is not None:
-        from .decision import HEAD_FILE  # noqa: PLC0415
-
         head = Path(decision_head) / HEAD_FILE if Path(decision_head).is_dir() else Path(decision_head)
         if not head.is_file():
             raise CodealignError(f"no decision head at {decision_head}: run `codealign train decision_head` first")
@@ -629,10 +630,7 @@ def export(source: str | Path, out: str | Path, decision_head: str | Path | None
         source_model = source / "model"
         shutil.rmtree(out, ignore_errors=True)
         shutil.copytree(source_model, out)
-        if head is not None:
-            shutil.copy2(head, out / head.name)
-        return out
-    if (source / "adapter_config.json").exists():
+    elif (source / "adapter_config.json").exists():
         from peft import AutoPeftModelForCausalLM  # noqa: PLC0415
         from transformers import AutoTokenizer  # noqa: PLC0415
 
@@ -640,10 +638,14 @@ def export(source: str | Path, out: str | Path, decision_head: str | Path | None
         merged = model.merge_and_unload()
         merged.save_pretrained(str(out), safe_serialization=True)
         AutoTokenizer.from_pretrained(str(source), local_files_only=True).save_pretrained(str(out))
-        if head is not None:
-            shutil.copy2(head, out / head.name)
-        return out
-    raise CodealignError(f"{source} is neither a stage folder (with model/) nor a LoRA checkpoint (adapter_config.json)")
+    else:
+        raise CodealignError(
+            f"{source} is neither a stage folder (with model/) nor a LoRA checkpoint (adapter_config.json)")
+    if head is not None:
+        shutil.copy2(head, out / HEAD_FILE)
+    else:
+        (out / HEAD_FILE).unlink(missing_ok=True)  # a head from an earlier export belongs to other weights
+    return out
 
 
 def add_config_arguments(parser, example: str) -> None:
