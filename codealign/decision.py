@@ -88,6 +88,16 @@ class DecisionHead:
 
 
 # --------------------------------------------------------------------------------------------- states
+def last_token_outputs(model: Any, batch: Any) -> tuple[list[Any], Any]:
+    """One forward pass over a left-padded batch: each layer's hidden state (embeddings first) and the logits, at
+    every row's last token only (the logits of the other positions are not computed where the model allows)."""
+    import inspect
+
+    keep = {"logits_to_keep": 1} if "logits_to_keep" in inspect.signature(model.forward).parameters else {}
+    outputs = model(**batch, output_hidden_states=True, **keep)
+    return [layer[:, -1] for layer in outputs.hidden_states], outputs.logits[:, -1]
+
+
 def prompt_states(model: Any, tokenizer: Any, prompts: Sequence[str], *, batch_size: int = 16) -> Any:
     """A tensor (prompts × layers+1 × hidden) of the last prompt token's hidden states, embeddings first.
 
@@ -107,8 +117,8 @@ def prompt_states(model: Any, tokenizer: Any, prompts: Sequence[str], *, batch_s
             chunk = order[start:start + batch_size]
             batch = tokenizer.pad({"input_ids": [encoded[i] for i in chunk]}, padding=True, padding_side="left",
                                   return_tensors="pt").to(device)
-            states = model(**batch, output_hidden_states=True).hidden_states
-            stacked = torch.stack([layer[:, -1].float().cpu() for layer in states], dim=1)
+            states, _ = last_token_outputs(model, batch)
+            stacked = torch.stack([layer.float().cpu() for layer in states], dim=1)
             for row, index in enumerate(chunk):
                 rows[index] = stacked[row]
     return torch.stack(rows)

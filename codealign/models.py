@@ -512,9 +512,11 @@ def generate_replies(
 def _decided_openers(model: Any, tokenizer: Any, head: Any, batch: Any) -> list[list[int]]:
     """Per row of a left-padded batch: the token ids of the opener the decision head picks, in the language whose
     opener's first token the model itself ranks higher."""
-    outputs = model(**batch, output_hidden_states=True)
-    decisions = head.refuses(outputs.hidden_states[head.layer][:, -1])
-    first = outputs.logits[:, -1].float()
+    from .decision import last_token_outputs  # noqa: PLC0415
+
+    states, logits = last_token_outputs(model, batch)
+    decisions = head.refuses(states[head.layer])
+    first = logits.float()
     table = head.opener_ids(tokenizer)
     chosen = []
     for row, refuse in enumerate(decisions):
