@@ -385,6 +385,8 @@ def holdout(datasets: str | Path, topics: list[str], out: str | Path, per_catego
         dev = [r for r in dev if r["id"] in chosen]
     # Read every built set before writing anything: a missing one leaves no half-written split behind.
     sets = {"prompts/train.jsonl": prompts}
+    if (datasets / "prompts" / "head.jsonl").exists():  # the decision head's prompt-only topics: never dev topics
+        sets["prompts/head.jsonl"] = load_prompts(datasets / "prompts", "head")
     for name in ("sft/train.jsonl", "preferences/train.jsonl", "preferences/test.jsonl"):
         if not (datasets / name).exists():
             raise CodealignError(f"no dataset file {datasets / name}: run `codealign data build` first")

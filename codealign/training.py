@@ -152,7 +152,9 @@ def stage_dir(config: dict, stage: str) -> Path:
     return Path(config["output_dir"]) / stage
 
 
-def _data_path(path: str | Path, split: str) -> Path:
+def _data_path(path: str | Path, split: str, *extra_splits: str) -> Path | list[Path]:
+    """A dataset folder's `<split>.jsonl` (or the JSONL file given); with `extra_splits`, a list of it and those
+    of the folder's other splits that exist."""
     from .data import project_datasets_dir  # noqa: PLC0415
 
     path = Path(path)
@@ -160,11 +162,15 @@ def _data_path(path: str | Path, split: str) -> Path:
         candidate = project_datasets_dir().parent / path
         if candidate.exists():
             path = candidate
-    if path.is_dir():
-        path = path / f"{split}.jsonl"
+    folder = path if path.is_dir() else None
+    if folder is not None:
+        path = folder / f"{split}.jsonl"
     if not path.exists():
         raise CodealignError(f"no dataset file {path} (build it with `codealign data build` or pass a JSONL file)")
-    return path
+    if not extra_splits:
+        return path
+    extra = [folder / f"{name}.jsonl" for name in extra_splits] if folder is not None else []
+    return [path] + [file for file in extra if file.exists()]
 
 
 def _records(path: str | Path, split: str, required: tuple[str, ...]) -> list[dict]:
@@ -596,8 +602,9 @@ def fit_decision_head(config: dict) -> dict:
     from .models import load_model  # noqa: PLC0415
 
     section = config.get("decision_head", {})
-    records = read_jsonl(_data_path(section.get("prompts", "datasets/prompts"), "train"),
-                         required=("prompt", "expected"))
+    # A prompt folder's train split and its head split (topics with prompts only: datasets/prompts/README.md)
+    records = [record for path in _data_path(section.get("prompts", "datasets/prompts"), "train", "head")
+               for record in read_jsonl(path, required=("prompt", "expected"))]
     records += code_task_prompts(int(section.get("code_tasks", 0) or 0))
     init = init_model_path(config, "decision_head")
     model, tokenizer = load_model(str(init), decision_head=False)

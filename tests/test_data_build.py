@@ -173,6 +173,9 @@ def test_holdout_moves_whole_topics_from_the_training_sets_to_a_dev_suite(tmp_pa
         kept = read_jsonl(tmp_path / folder / name)
         assert not {r["topic"] for r in kept} & set(topics)
         assert len(kept) == sum(r["topic"] not in topics for r in shipped) < len(shipped)
+    # The decision head's prompt-only topics are never train topics: its split goes along whole.
+    head = "prompts/head.jsonl"
+    assert read_jsonl(tmp_path / head) == read_jsonl(ROOT / "datasets" / head)
     # The dev file is a bench suite as it is.
     from codealign.bench import load_suite
 

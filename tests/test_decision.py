@@ -8,6 +8,7 @@ import ast
 import json
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -171,7 +172,11 @@ def test_train_decision_head_on_the_command_line(tmp_path, capsys):
                  "--set", "decision_head.init=sft"]) == 0
     assert '"stage": "decision_head"' in capsys.readouterr().out
     head = decision.DecisionHead.load(out / "decision_head")
-    assert head is not None and head.report["prompts"] > 700
+    # the prompt folder's train and head splits (prompt-only topics) plus the preset's 40 stdlib stubs
+    prompts = Path(__file__).resolve().parent.parent / "datasets" / "prompts"
+    shipped = sum(len((prompts / f"{split}.jsonl").read_text(encoding="utf-8").splitlines())
+                  for split in ("train", "head"))
+    assert head is not None and head.report["prompts"] == shipped + 40 > 1100
     assert main(["train", "decision_head", "--preset", "cpu-smoke", "--output-dir", str(out),
                  "--set", "decision_head.layers=[40]", "--set", "decision_head.init=sft"]) == 2
     assert "decision head layer 40 is outside" in capsys.readouterr().err

@@ -33,7 +33,7 @@ HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _topics() -> dict[str, dict[str, list[str]]]:
-    """{category: {"train": [...], "test": [...]}} parsed from docs/topics.md."""
+    """{category: {"train": [...], "test": [...], "head": [...]}} parsed from docs/topics.md."""
     table: dict[str, dict[str, list[str]]] = {}
     category = None
     split = None
@@ -41,11 +41,11 @@ def _topics() -> dict[str, dict[str, list[str]]]:
         heading = re.match(r"^## (\w+)", line)
         if heading:
             category, split = heading.group(1), None
-            table[category] = {"train": [], "test": []}
+            table[category] = {"train": [], "test": [], "head": []}
             continue
         if category is None:
             continue
-        match = re.match(r"^(train|test):\s*(.*)$", line)
+        match = re.match(r"^(train|test|head):\s*(.*)$", line)
         if match:
             split, line = match.group(1), match.group(2)
         if split and line.strip():
@@ -149,6 +149,8 @@ def test_no_test_only_topic():
     test_topics = {t for splits in TOPICS.values() for t in splits["test"]}
     leaked = [r["id"] for r in RECORDS if r["topic"] in test_topics]
     assert not leaked
+    head_topics = {t for splits in TOPICS.values() for t in splits["head"]}  # prompts only, by definition
+    assert not [r["id"] for r in RECORDS if r["topic"] in head_topics]
     # the id, notes and topic fields never name a test-only topic either
     for r in RECORDS:
         for topic in test_topics:

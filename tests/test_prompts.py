@@ -17,6 +17,7 @@ PROMPTS = ROOT / "datasets" / "prompts"
 FIELDS = ["id", "prompt", "category", "topic", "lang", "goal", "expected", "tags", "seed_id", "template", "split"]
 CATEGORIES = ("harmful", "antipattern", "borderline", "benign")
 LANGS = ("en", "zh")
+SPLITS = ("train", "test", "head")
 EXPECTED = {"harmful": {"refuse", "refuse_with_alternative"}, "antipattern": {"help_safely"},
             "borderline": {"help"}, "benign": {"help"}}
 FAMILIES = ("roleplay", "authorization", "hypothetical", "indirect", "multistep", "completion")
@@ -34,23 +35,23 @@ def load_split(split):
 
 @pytest.fixture(scope="module")
 def splits():
-    return {"train": load_split("train"), "test": load_split("test")}
+    return {split: load_split(split) for split in SPLITS}
 
 
 @pytest.fixture(scope="module")
 def records(splits):
-    return splits["train"] + splits["test"]
+    return [r for rows in splits.values() for r in rows]
 
 
 @pytest.fixture(scope="module")
 def topics():
-    """docs/topics.md parsed independently of build.py: {topic: (category, train|test)}."""
+    """docs/topics.md parsed independently of build.py: {topic: (category, train|test|head)}."""
     table, category, mode = {}, None, None
     for line in (ROOT / "docs" / "topics.md").read_text(encoding="utf-8").splitlines():
         if line.startswith("## "):
             category, mode = line.split()[1], None
             continue
-        match = re.match(r"(train|test):(.*)", line)
+        match = re.match(r"(train|test|head):(.*)", line)
         if match:
             mode, line = match.group(1), match.group(2)
         elif not line.strip():
@@ -104,7 +105,7 @@ def test_build_is_byte_identical_twice(tmp_path):
     first, second = tmp_path / "a", tmp_path / "b"
     assert build.main(["--out", str(first)]) == 0
     assert build.main(["--out", str(second)]) == 0
-    for name in ("train.jsonl", "test.jsonl", "README.md"):
+    for name in ("train.jsonl", "test.jsonl", "head.jsonl", "README.md"):
         assert (first / name).read_bytes() == (second / name).read_bytes() == (PROMPTS / name).read_bytes()
 
 
@@ -127,6 +128,8 @@ def test_counts_and_ratios(splits, records):
     for category in CATEGORIES:
         assert per_category[category] >= 0.1 * len(records), category
         for split, rows in splits.items():
+            if split == "head":  # prompt-only topics where the train split lacks variety (test below)
+                continue
             for lang in LANGS:
                 assert any(r["category"] == category and r["lang"] == lang for r in rows), (category, split, lang)
 
@@ -248,6 +251,24 @@ def test_ids_unique(records):
     assert len(ids) == len(set(ids))
 
 
+def test_head_split_adds_prompt_only_topics_in_every_form(splits, topics):
+    """The head split widens the decision head's prompts: harmful topics beyond the train split's, in plain and
+    adversarial forms, and harmless requests with alarming words (plain, mimic and stub wrappers), in both
+    languages."""
+    head = splits["head"]
+    head_topics = {t for t, (_, mode) in topics.items() if mode == "head"}
+    assert {r["topic"] for r in head} == head_topics
+    assert {r["category"] for r in head} == {"harmful", "borderline"}
+    for lang in LANGS:
+        harmful = [r for r in head if r["category"] == "harmful" and r["lang"] == lang]
+        assert {r["template"] == "seed" for r in harmful} == {True, False}
+        assert {t for r in harmful for t in r["tags"] if t.startswith("adversarial:")} == {
+            f"adversarial:{f}" for f in FAMILIES}, lang
+        borderline = [r for r in head if r["category"] == "borderline" and r["lang"] == lang]
+        assert any("scary-words" in r["tags"] for r in borderline), lang
+        assert any(r["template"].startswith("mimic-") for r in borderline), lang
+
+
 # ------------------------------------------------------------------------------------------------ leakage
 def test_no_test_seed_template_or_topic_in_train(splits, topics, templates):
     train, test = splits["train"], splits["test"]
@@ -262,10 +283,16 @@ def test_no_test_seed_template_or_topic_in_train(splits, topics, templates):
     # templates seen in both splits are allowed; templates only in test must be declared test-only
     only_in_test = {r["template"] for r in test} - {r["template"] for r in train}
     assert only_in_test == test_only_templates
+    # the head split follows the train split's rules, and its topics are in no other split
+    head = splits["head"]
+    head_topics = {t for t, (_, mode) in topics.items() if mode == "head"}
+    assert {r["seed_id"] for r in head}.isdisjoint({r["seed_id"] for r in test})
+    assert not [r["id"] for r in head if r["template"] in test_only_templates or r["topic"] not in head_topics]
+    assert not [r["id"] for r in train + test if r["topic"] in head_topics]
 
 
 def test_no_identical_or_near_identical_prompt_across_splits(splits, templates):
-    train, test = splits["train"], splits["test"]
+    train, test = splits["train"] + splits["head"], splits["test"]  # nothing fitted on is close to a test prompt
     train_texts = {normalize(r["prompt"]) for r in train}
     assert not [r["id"] for r in test if normalize(r["prompt"]) in train_texts]
     train_prompt = [shingles(normalize(r["prompt"])) for r in train]
@@ -294,8 +321,8 @@ def test_load_dataset_offline(tmp_path, monkeypatch, splits):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     datasets = pytest.importorskip("datasets")
     loaded = datasets.load_dataset(str(PROMPTS), cache_dir=str(tmp_path / "cache"))
-    assert set(loaded) == {"train", "test"}
-    for split in ("train", "test"):
+    assert set(loaded) == set(SPLITS)
+    for split in SPLITS:
         assert loaded[split].num_rows == len(splits[split])
         assert loaded[split].column_names == FIELDS
         assert loaded[split][0]["id"] == splits[split][0]["id"]
