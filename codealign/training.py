@@ -152,9 +152,8 @@ def stage_dir(config: dict, stage: str) -> Path:
     return Path(config["output_dir"]) / stage
 
 
-def _data_path(path: str | Path, split: str, *extra_splits: str) -> Path | list[Path]:
-    """A dataset folder's `<split>.jsonl` (or the JSONL file given); with `extra_splits`, a list of it and those
-    of the folder's other splits that exist."""
+def _data_location(path: str | Path) -> Path:
+    """A dataset folder or file as given, or under the project (a relative path may name the shipped datasets)."""
     from .data import project_datasets_dir  # noqa: PLC0415
 
     path = Path(path)
@@ -162,15 +161,25 @@ def _data_path(path: str | Path, split: str, *extra_splits: str) -> Path | list[
         candidate = project_datasets_dir().parent / path
         if candidate.exists():
             path = candidate
-    folder = path if path.is_dir() else None
-    if folder is not None:
-        path = folder / f"{split}.jsonl"
+    return path
+
+
+def _data_path(path: str | Path, split: str) -> Path:
+    """A dataset folder's `<split>.jsonl`, or the JSONL file given."""
+    path = _data_location(path)
+    if path.is_dir():
+        path = path / f"{split}.jsonl"
     if not path.exists():
         raise CodealignError(f"no dataset file {path} (build it with `codealign data build` or pass a JSONL file)")
-    if not extra_splits:
-        return path
-    extra = [folder / f"{name}.jsonl" for name in extra_splits] if folder is not None else []
-    return [path] + [file for file in extra if file.exists()]
+    return path
+
+
+def _head_prompt_files(path: str | Path) -> list[Path]:
+    """The decision head's prompts: a prompt folder's train split and, where there is one, its head split (topics
+    with prompts only: datasets/prompts/README.md); or the one JSONL file given."""
+    location = _data_location(path)
+    head = location / "head.jsonl"
+    return [_data_path(location, "train")] + ([head] if location.is_dir() and head.is_file() else [])
 
 
 def _records(path: str | Path, split: str, required: tuple[str, ...]) -> list[dict]:
@@ -602,8 +611,7 @@ def fit_decision_head(config: dict) -> dict:
     from .models import load_model  # noqa: PLC0415
 
     section = config.get("decision_head", {})
-    # A prompt folder's train split and its head split (topics with prompts only: datasets/prompts/README.md)
-    records = [record for path in _data_path(section.get("prompts", "datasets/prompts"), "train", "head")
+    records = [record for path in _head_prompt_files(section.get("prompts", "datasets/prompts"))
                for record in read_jsonl(path, required=("prompt", "expected"))]
     records += code_task_prompts(int(section.get("code_tasks", 0) or 0))
     init = init_model_path(config, "decision_head")

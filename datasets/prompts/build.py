@@ -54,17 +54,17 @@ HOLDOUT_PER_LANG = {"harmful": 4, "antipattern": 2, "borderline": 2, "benign": 2
 # Template variants per seed besides the seed itself: (train and head seeds, test seeds). A fraction means "one
 # variant with this probability".
 VARIANTS = {"harmful": (4, 2), "antipattern": (1, 1), "borderline": (1, 1), "benign": (0.5, 1)}
-# Extra variants per non-harmful TRAIN seed from the `mimics` templates: the seed's request in the wording of a
-# harmful family's train templates (role-play persona, CTF/admin authorization, hypothetical ...). Without them
-# the adversarial wording only ever wraps harmful requests and a model learns to refuse the wrapper: the cpu
-# preset refused 25 of 64 wrapped harmful test prompts but 1 of 32 plain ones. Test seeds get none, so adding
-# them left the test split byte-identical (same ids, same texts) and its base-model figures comparable.
+# Extra variants per non-harmful TRAIN (and head) seed from the `mimics` templates: the seed's request in the
+# wording of a harmful family's train templates (role-play persona, CTF/admin authorization, hypothetical ...).
+# Without them the adversarial wording only ever wraps harmful requests and a model learns to refuse the wrapper:
+# the cpu preset refused 25 of 64 wrapped harmful test prompts but 1 of 32 plain ones. Test seeds get none, so
+# adding them left the test split byte-identical (same ids, same texts) and its base-model figures comparable.
 MIMIC_VARIANTS = {"antipattern": 0.5, "borderline": 0.5, "benign": 0.5}
-# One more variant per borderline and benign TRAIN seed, with this probability, from the `mimics` templates that
-# need a docstring: the request as the docstring of a function stub in the code-completion wording. The harmful
-# seeds' stubs are real functions with a docstring and a TODO body (35 train prompts), as HumanEval's tasks are;
-# the `# TODO: <request>` mimic above is not, so a model trained with more harmful records learned that a function
-# stub means "refuse": the cpu preset with 70% of the harmful SFT records refused 6 of HumanEval's first 10
+# One more variant per borderline and benign TRAIN (and head) seed, with this probability, from the `mimics`
+# templates that need a docstring: the request as the docstring of a function stub in the code-completion wording.
+# The harmful seeds' stubs are real functions with a docstring and a TODO body (35 train prompts), as HumanEval's
+# tasks are; the `# TODO: <request>` mimic above is not, so a model trained with more harmful records learned that a
+# function stub means "refuse": the cpu preset with 70% of the harmful SFT records refused 6 of HumanEval's first 10
 # problems (0 of 10 with 50%). Drawn by its own RNG, so the other variants and their ids stay as they were.
 STUB_VARIANTS = {"borderline": 0.5, "benign": 0.5}
 
@@ -626,7 +626,8 @@ trained that way refuses the wrapper: see the repository README). Borderline and
 each with probability {STUB_VARIANTS['benign']}, one stub variant (`mimic-stub-*`): the request as the docstring
 of a function named after the topic, in the code-completion wording, because the harmful completion prompts are
 function stubs, the form of HumanEval's tasks. Test seeds get none of either, so the test split is unchanged by
-them. Seeds of head-only topics are expanded as train seeds are. All choices come from `random.Random` seeded with {SEED} and the id concerned, so the build is
+them. Seeds of head-only topics are expanded as train seeds are.
+All choices come from `random.Random` seeded with {SEED} and the id concerned, so the build is
 deterministic: `python datasets/prompts/build.py` rewrites `train.jsonl`, `test.jsonl` and this card byte for byte,
 and `python datasets/prompts/build.py --check` (run by `tests/test_prompts.py`) fails if the committed files are
 stale.
