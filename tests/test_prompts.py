@@ -128,7 +128,7 @@ def test_counts_and_ratios(splits, records):
     for category in CATEGORIES:
         assert per_category[category] >= 0.1 * len(records), category
         for split, rows in splits.items():
-            if split == "head":  # prompt-only topics where the train split lacks variety (test below)
+            if split == "head":  # prompt-only topics of some categories: its own test below
                 continue
             for lang in LANGS:
                 assert any(r["category"] == category and r["lang"] == lang for r in rows), (category, split, lang)
@@ -258,7 +258,7 @@ def test_head_split_adds_prompt_only_topics_in_every_form(splits, topics):
     head = splits["head"]
     head_topics = {t for t, (_, mode) in topics.items() if mode == "head"}
     assert {r["topic"] for r in head} == head_topics
-    assert {r["category"] for r in head} == {"harmful", "borderline"}
+    assert {"harmful", "borderline"} <= {r["category"] for r in head} <= set(CATEGORIES)
     for lang in LANGS:
         harmful = [r for r in head if r["category"] == "harmful" and r["lang"] == lang]
         assert {r["template"] == "seed" for r in harmful} == {True, False}
