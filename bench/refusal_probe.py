@@ -26,17 +26,11 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from codealign import models
-from codealign.decision import fit_probe, prompt_states, roc_auc
+from codealign.decision import fit_probe, probe_scores, prompt_states, roc_auc
 from codealign.errors import CodealignError
 from codealign.jsonl import read_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def probe_scores(train_features, train_labels, test_features):
-    """Scores of the test features from a class-balanced logistic regression fitted on the train ones."""
-    mean, std, weight, bias = fit_probe(train_features, train_labels)
-    return ((test_features - mean) / std) @ weight + bias
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     layers = sorted(set(range(args.every, x_train.shape[1], args.every)) | {x_train.shape[1] - 1})
     figures = []
     for layer in layers:
-        score = probe_scores(x_train[:, layer], y_train, x_test[:, layer])
+        score = probe_scores(x_test[:, layer], *fit_probe(x_train[:, layer], y_train))
         flagged = score > 0
         row = {"layer": layer, "auc": round(roc_auc(score, y_test), 3),
                "harmful_caught": int((flagged & y_test).sum()), "harmful": int(y_test.sum()),

@@ -55,7 +55,7 @@ class DecisionHead:
 
         mean, std, weight = (torch.tensor(v, dtype=torch.float32, device=states.device)
                              for v in (self.mean, self.std, self.weight))
-        return ((states.float() - mean) / std) @ weight + self.bias
+        return probe_scores(states.float(), mean, std, weight, self.bias)
 
     def refuses(self, states: Any) -> list[bool]:
         return [bool(value) for value in (self.scores(states) > self.threshold).tolist()]
@@ -154,6 +154,11 @@ def fit_probe(features: Any, labels: Any, l2: float = 1e-2) -> tuple[Any, Any, A
     return mean, std, w.detach(), float(b.detach())
 
 
+def probe_scores(features: Any, mean: Any, std: Any, weight: Any, bias: float) -> Any:
+    """A fitted probe's scores (logits; higher = refuse) for standardised features, one per row."""
+    return ((features - mean) / std) @ weight + bias
+
+
 def roc_auc(scores: Any, labels: Any) -> float:
     """The chance that a random positive scores above a random negative (ties count half)."""
     positive, negative = scores[labels], scores[~labels]
@@ -179,7 +184,7 @@ def cross_validated_scores(features: Any, labels: Any, groups: Sequence[str], fo
         if held.all() or not held.any() or labels[~held].all() or not labels[~held].any():
             continue
         mean, std, weight, bias = fit_probe(features[~held], labels[~held], l2)
-        scores[held] = ((features[held] - mean) / std) @ weight + bias
+        scores[held] = probe_scores(features[held], mean, std, weight, bias)
     return scores
 
 

@@ -31,7 +31,7 @@ def test_the_probe_separates_a_direction_it_was_trained_on_and_balances_the_clas
     direction = torch.randn(32, generator=generator)
     x = torch.randn(120, 32, generator=generator)
     labels = (x @ direction) > 1.0  # about one in six positive: the class weights keep the threshold honest
-    score = probe.probe_scores(x[:80], labels[:80], x[80:])
+    score = probe.probe_scores(x[80:], *probe.fit_probe(x[:80], labels[:80]))
     assert probe.roc_auc(score, labels[80:]) > 0.9
     assert ((score > 0) == labels[80:]).float().mean() > 0.8
 
