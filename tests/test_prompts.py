@@ -123,10 +123,13 @@ def test_counts_and_ratios(splits, records):
     assert len(records) >= 600
     assert sum(r["lang"] == "zh" for r in records) / len(records) >= 0.25
     assert 150 <= len(splits["test"]) <= 250
-    per_category = Counter(r["category"] for r in records)
+    # Category balance of the splits models learn from and are measured on; the head split holds prompt-only
+    # topics of some categories (its own test below).
+    learned = [r for r in records if r["split"] != "head"]
+    per_category = Counter(r["category"] for r in learned)
     assert per_category.most_common(1)[0][0] == "harmful"
     for category in CATEGORIES:
-        assert per_category[category] >= 0.1 * len(records), category
+        assert per_category[category] >= 0.1 * len(learned), category
         for split, rows in splits.items():
             if split == "head":  # prompt-only topics of some categories: its own test below
                 continue
