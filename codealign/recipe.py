@@ -59,6 +59,18 @@ def _data_digest(path: str | Path) -> str:
     return _digest({f.name: _file_digest(f) for f in files}) if files else "missing"
 
 
+def _head_data_digest(path: str | Path) -> str:
+    """A hash of the files the decision head reads (a prompt folder's train and head splits, not its test split);
+    'missing' when they are not there yet."""
+    from .training import head_prompt_files  # noqa: PLC0415
+
+    try:
+        files = head_prompt_files(path)
+    except CodealignError:
+        return "missing"
+    return _digest({f.name: _file_digest(f) for f in files})
+
+
 def _model_digest(spec: str) -> str:
     """A base model's identity: the embedded default by name, a local folder by its config and weights."""
     from .models import is_embedded  # noqa: PLC0415
@@ -133,7 +145,7 @@ def plan(config: dict) -> list[Step]:
     if head.get("enabled", False):
         head["init"] = steps[-1].name  # the recipe's last training stage
         inputs = {"section": head, "init": steps[-1].fingerprint, "openers": config.get("openers"),
-                  "data": _data_digest(head.get("prompts", "datasets/prompts"))}
+                  "data": _head_data_digest(head.get("prompts", "datasets/prompts"))}
         steps.append(Step("decision_head", stage_dir(config, "decision_head"), _digest(inputs), inputs))
     last = steps[-1]
     export_inputs = {"from": last.name, "fingerprint": last.fingerprint}

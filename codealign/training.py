@@ -174,7 +174,7 @@ def _data_path(path: str | Path, split: str) -> Path:
     return path
 
 
-def _head_prompt_files(path: str | Path) -> list[Path]:
+def head_prompt_files(path: str | Path) -> list[Path]:
     """The decision head's prompts: a prompt folder's train split and, where there is one, its head split (topics
     with prompts only: datasets/prompts/README.md); or the one JSONL file given."""
     location = _data_location(path)
@@ -611,7 +611,7 @@ def fit_decision_head(config: dict) -> dict:
     from .models import load_model  # noqa: PLC0415
 
     section = config.get("decision_head", {})
-    records = [record for path in _head_prompt_files(section.get("prompts", "datasets/prompts"))
+    records = [record for path in head_prompt_files(section.get("prompts", "datasets/prompts"))
                for record in read_jsonl(path, required=("prompt", "expected"))]
     records += code_task_prompts(int(section.get("code_tasks", 0) or 0))
     init = init_model_path(config, "decision_head")

@@ -183,14 +183,14 @@ def test_train_decision_head_on_the_command_line(tmp_path, capsys):
 
 
 def test_the_head_reads_a_prompt_folders_train_and_head_splits_or_one_file(tmp_path):
-    from codealign.training import _head_prompt_files
+    from codealign.training import head_prompt_files
 
     folder = tmp_path / "prompts"
     folder.mkdir()
     (folder / "train.jsonl").write_text("{}\n", encoding="utf-8")
-    assert _head_prompt_files(folder) == [folder / "train.jsonl"]
+    assert head_prompt_files(folder) == [folder / "train.jsonl"]
     (folder / "head.jsonl").write_text("{}\n", encoding="utf-8")
-    assert _head_prompt_files(folder) == [folder / "train.jsonl", folder / "head.jsonl"]
-    assert _head_prompt_files(folder / "head.jsonl") == [folder / "head.jsonl"]  # one file: only it
+    assert head_prompt_files(folder) == [folder / "train.jsonl", folder / "head.jsonl"]
+    assert head_prompt_files(folder / "head.jsonl") == [folder / "head.jsonl"]  # one file: only it
     with pytest.raises(CodealignError, match="no dataset file"):
-        _head_prompt_files(tmp_path / "missing")
+        head_prompt_files(tmp_path / "missing")

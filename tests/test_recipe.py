@@ -106,3 +106,29 @@ def test_bad_input_is_one_line(tmp_path, capsys):
     assert main(["align", "--preset", "cpu-smoke", "--set", "openers.refuse.en=''", "--set", "openers.refuse.zh=''",
                  "--dry-run"]) == 2
     assert "decision_head.enabled needs an opener for each decision" in capsys.readouterr().err
+
+
+def test_the_head_step_follows_the_files_the_head_reads(tmp_path):
+    """The head reads a prompt folder's train and head splits: an edit of its test split leaves the step up to
+    date, an edit of either split it reads makes it stale (planning only: nothing is loaded)."""
+    folder = tmp_path / "prompts"
+    folder.mkdir()
+    for split in ("train", "head", "test"):
+        (folder / f"{split}.jsonl").write_text(f'{{"id": "{split}-1"}}\n', encoding="utf-8")
+
+    def head_fingerprint():
+        config = _config(tmp_path / "run", f"decision_head.prompts={folder}")
+        return next(s for s in recipe.plan(config) if s.name == "decision_head").fingerprint
+
+    first = head_fingerprint()
+    with (folder / "test.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write('{"id": "test-2"}\n')
+    assert head_fingerprint() == first
+    for split in ("head", "train"):
+        before = head_fingerprint()
+        with (folder / f"{split}.jsonl").open("a", encoding="utf-8") as handle:
+            handle.write(f'{{"id": "{split}-2"}}\n')
+        assert head_fingerprint() != before, split
+    (folder / "train.jsonl").unlink()
+    assert next(s for s in recipe.plan(_config(tmp_path / "run", f"decision_head.prompts={folder}"))
+                if s.name == "decision_head").inputs["data"] == "missing"
