@@ -55,8 +55,7 @@ def _data_digest(path: str | Path) -> str:
     path = Path(path)
     if not path.is_absolute() and not path.exists():
         path = project_datasets_dir().parent / path  # as training resolves it: the shipped datasets
-    files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path] if path.exists() else []
-    return _digest({f.name: _file_digest(f) for f in files}) if files else "missing"
+    return _files_digest(sorted(path.glob("*.jsonl")) if path.is_dir() else [path] if path.exists() else [])
 
 
 def _head_data_digest(path: str | Path) -> str:
@@ -65,10 +64,13 @@ def _head_data_digest(path: str | Path) -> str:
     from .training import head_prompt_files  # noqa: PLC0415
 
     try:
-        files = head_prompt_files(path)
+        return _files_digest(head_prompt_files(path))
     except CodealignError:
         return "missing"
-    return _digest({f.name: _file_digest(f) for f in files})
+
+
+def _files_digest(files: list[Path]) -> str:
+    return _digest({f.name: _file_digest(f) for f in files}) if files else "missing"
 
 
 def _model_digest(spec: str) -> str:
