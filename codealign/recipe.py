@@ -50,11 +50,9 @@ def _file_digest(path: Path) -> str:
 
 def _data_digest(path: str | Path) -> str:
     """A hash of a dataset folder's JSONL files (or one file); 'missing' when nothing is there yet."""
-    from .data import project_datasets_dir  # noqa: PLC0415
+    from .training import data_location  # noqa: PLC0415
 
-    path = Path(path)
-    if not path.is_absolute() and not path.exists():
-        path = project_datasets_dir().parent / path  # as training resolves it: the shipped datasets
+    path = data_location(path)  # as training resolves it: a relative path may name the shipped datasets
     return _files_digest(sorted(path.glob("*.jsonl")) if path.is_dir() else [path] if path.exists() else [])
 
 

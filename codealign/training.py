@@ -152,7 +152,7 @@ def stage_dir(config: dict, stage: str) -> Path:
     return Path(config["output_dir"]) / stage
 
 
-def _data_location(path: str | Path) -> Path:
+def data_location(path: str | Path) -> Path:
     """A dataset folder or file as given, or under the project (a relative path may name the shipped datasets)."""
     from .data import project_datasets_dir  # noqa: PLC0415
 
@@ -166,7 +166,7 @@ def _data_location(path: str | Path) -> Path:
 
 def _data_path(path: str | Path, split: str) -> Path:
     """A dataset folder's `<split>.jsonl`, or the JSONL file given."""
-    path = _data_location(path)
+    path = data_location(path)
     if path.is_dir():
         path = path / f"{split}.jsonl"
     if not path.exists():
@@ -177,7 +177,7 @@ def _data_path(path: str | Path, split: str) -> Path:
 def head_prompt_files(path: str | Path) -> list[Path]:
     """The decision head's prompts: a prompt folder's train split and, where there is one, its head split (topics
     with prompts only: datasets/prompts/README.md); or the one JSONL file given."""
-    location = _data_location(path)
+    location = data_location(path)
     head = location / "head.jsonl"
     return [_data_path(location, "train")] + ([head] if location.is_dir() and head.is_file() else [])
 
