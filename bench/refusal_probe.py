@@ -57,8 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         model, tokenizer = models.load_model(args.model, decision_head=False)
     except CodealignError as exc:
         parser.error(str(exc))
-    x_train = prompt_states(model, tokenizer, [r["prompt"] for r in train], batch_size=args.batch_size)
-    x_test = prompt_states(model, tokenizer, [r["prompt"] for r in test], batch_size=args.batch_size)
+    x_train, _ = prompt_states(model, tokenizer, [r["prompt"] for r in train], batch_size=args.batch_size)
+    x_test, _ = prompt_states(model, tokenizer, [r["prompt"] for r in test], batch_size=args.batch_size)
     y_train = torch.tensor([r["category"] == "harmful" for r in train])
     y_test = torch.tensor([r["category"] == "harmful" for r in test])
     print(f"model {args.model}: {len(train)} train and {len(test)} test prompts "

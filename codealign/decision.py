@@ -3,13 +3,14 @@
 Every SFT and DPO answer starts with its decision's opener ("Sorry, " or "Sure. ", in English or Chinese), so
 the answer's first tokens are a two-way choice made from the hidden state of the prompt's last token. A
 class-balanced logistic regression on that state tells harmful requests from the others far better than the
-fine-tuned model's own first token does (`bench/refusal_probe.py`, README). The head is that regression:
-fitted on the training prompts (`expected` refuse… against help…) after the last training stage, on the layer
-and with the threshold that a topic-grouped cross-validation picks (held-out topics stand for unseen requests),
-and saved next to the weights as `decision_head.json`. Generation through codealign (`models.generate_replies`:
-bench, data building, the CLI) reads the state in one forward pass, forces the opener the head decides, in the
-language the model itself prefers among that decision's openers, and lets the model write the rest. A plain
-`transformers` generate ignores the file and gives the model alone.
+fine-tuned model's own first token does (`bench/refusal_probe.py`, README); beside it, the hidden state averaged
+over the prompt's own tokens at another layer separates topics the head never saw a little better still. The head
+is that regression: fitted on the training prompts (`expected` refuse… against help…) after the last training
+stage, on the layers and with the threshold that a topic-grouped cross-validation picks (held-out topics stand for
+unseen requests), and saved next to the weights as `decision_head.json`. Generation through codealign
+(`models.generate_replies`: bench, data building, the CLI) reads both states in one forward pass over the prompts,
+forces the opener the head decides, in the language the model itself prefers among that decision's openers, and
+lets the model write the rest. A plain `transformers` generate ignores the file and gives the model alone.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def refuses(record: dict) -> bool:
 
 @dataclass
 class DecisionHead:
-    layer: int
+    layer: int  # the layer whose hidden state at the prompt's last token the head reads
     mean: list[float]
     std: list[float]
     weight: list[float]
@@ -48,17 +49,30 @@ class DecisionHead:
     threshold: float
     openers: dict[str, dict[str, str]]  # decision -> language -> opener text, as the training data starts answers
     report: dict = field(default_factory=dict)
+    # The layer whose hidden state averaged over the prompt's own tokens (from token `pool_start` on: the chat
+    # template's fixed opening left out) joins the last token's; None: the last token's state alone (heads
+    # fitted before it or with `decision_head.pooled: false`).
+    pooled_layer: int | None = None
+    pool_start: int = 0
 
-    def scores(self, states: Any) -> Any:
-        """Refusal scores (logits) for hidden states of this head's layer, one row per prompt."""
+    def features(self, last: Any, pooled: Any) -> Any:
+        """This head's features from `read_prompts`' states (rows × layers+1 × hidden each), one row per prompt."""
         import torch
 
-        mean, std, weight = (torch.tensor(v, dtype=torch.float32, device=states.device)
-                             for v in (self.mean, self.std, self.weight))
-        return probe_scores(states.float(), mean, std, weight, self.bias)
+        if self.pooled_layer is None:
+            return last[:, self.layer]
+        return torch.cat([last[:, self.layer], pooled[:, self.pooled_layer]], dim=1)
 
-    def refuses(self, states: Any) -> list[bool]:
-        return [bool(value) for value in (self.scores(states) > self.threshold).tolist()]
+    def scores(self, features: Any) -> Any:
+        """Refusal scores (logits) for this head's features (`features`), one row per prompt."""
+        import torch
+
+        mean, std, weight = (torch.tensor(v, dtype=torch.float32, device=features.device)
+                             for v in (self.mean, self.std, self.weight))
+        return probe_scores(features.float(), mean, std, weight, self.bias)
+
+    def refuses(self, features: Any) -> list[bool]:
+        return [bool(value) for value in (self.scores(features) > self.threshold).tolist()]
 
     def opener_ids(self, tokenizer: Any) -> dict[str, list[list[int]]]:
         """Per decision, the token ids of each language's opener (trailing spaces dropped: the model writes them
@@ -88,20 +102,45 @@ class DecisionHead:
 
 
 # --------------------------------------------------------------------------------------------- states
-def last_token_outputs(model: Any, batch: Any) -> tuple[list[Any], Any]:
-    """One forward pass over a left-padded batch: each layer's hidden state (embeddings first) and the logits, at
-    every row's last token only (the logits of the other positions are not computed where the model allows)."""
+def pool_start(tokenizer: Any) -> int:
+    """How many tokens the chat template puts ahead of every prompt's own text (its fixed opening: a default
+    system prompt, the user turn's header): the tokens of two one-letter prompts up to the first that differs."""
+    from .models import render_prompt
+
+    first, second = (tokenizer(render_prompt(tokenizer, text), add_special_tokens=False)["input_ids"]
+                     for text in ("a", "b"))
+    shared = 0
+    while shared < min(len(first), len(second)) and first[shared] == second[shared]:
+        shared += 1
+    return shared
+
+
+def read_prompts(model: Any, batch: Any, start: int = 0) -> tuple[Any, Any, Any]:
+    """One forward pass over a left-padded batch. Returns each row's hidden states, embeddings first, at its last
+    token and averaged over its tokens from the `start`-th on (`pool_start`: the prompt's own text and the
+    assistant turn's opening; at least the last token), each rows × layers+1 × hidden, and the last token's logits
+    (the other positions' are not computed where the model allows)."""
     import inspect
+
+    import torch
 
     keep = {"logits_to_keep": 1} if "logits_to_keep" in inspect.signature(model.forward).parameters else {}
     outputs = model(**batch, output_hidden_states=True, **keep)
-    return [layer[:, -1] for layer in outputs.hidden_states], outputs.logits[:, -1]
+    layers = outputs.hidden_states
+    mask = batch["attention_mask"]
+    width = mask.shape[1]
+    first = (width - mask.sum(dim=1) + start).clamp(max=width - 1)  # left padding: the row starts at width - length
+    pool = (torch.arange(width, device=mask.device)[None, :] >= first[:, None]).to(layers[0].dtype)
+    pool = pool / pool.sum(dim=1, keepdim=True)
+    last = torch.stack([layer[:, -1] for layer in layers], dim=1)
+    pooled = torch.stack([torch.einsum("bt,btd->bd", pool, layer) for layer in layers], dim=1)
+    return last, pooled, outputs.logits[:, -1]
 
 
-def prompt_states(model: Any, tokenizer: Any, prompts: Sequence[str], *, batch_size: int = 16) -> Any:
-    """A tensor (prompts × layers+1 × hidden) of the last prompt token's hidden states, embeddings first.
-
-    The last prompt token is the chat template's opened assistant turn, where the answer's first token is decided.
+def prompt_states(model: Any, tokenizer: Any, prompts: Sequence[str], *, batch_size: int = 16) -> tuple[Any, Any]:
+    """`read_prompts`' two states for each prompt (each a tensor prompts × layers+1 × hidden, embeddings first):
+    at the last prompt token, the chat template's opened assistant turn where the answer's first token is decided,
+    and averaged over the prompt's own tokens (from `pool_start(tokenizer)` on).
     Prompts are batched by length (left padding), so little compute goes to padding.
     """
     import torch
@@ -110,18 +149,20 @@ def prompt_states(model: Any, tokenizer: Any, prompts: Sequence[str], *, batch_s
 
     encoded = [tokenizer(render_prompt(tokenizer, p), add_special_tokens=False)["input_ids"] for p in prompts]
     order = sorted(range(len(prompts)), key=lambda index: -len(encoded[index]))
-    rows: list[Any] = [None] * len(prompts)
+    start = pool_start(tokenizer)
+    last_rows: list[Any] = [None] * len(prompts)
+    pooled_rows: list[Any] = [None] * len(prompts)
     device = next(model.parameters()).device
     with torch.inference_mode():
-        for start in range(0, len(order), batch_size):
-            chunk = order[start:start + batch_size]
+        for begin in range(0, len(order), batch_size):
+            chunk = order[begin:begin + batch_size]
             batch = tokenizer.pad({"input_ids": [encoded[i] for i in chunk]}, padding=True, padding_side="left",
                                   return_tensors="pt").to(device)
-            states, _ = last_token_outputs(model, batch)
-            stacked = torch.stack([layer.float().cpu() for layer in states], dim=1)
+            last, pooled, _ = read_prompts(model, batch, start)
+            last, pooled = last.float().cpu(), pooled.float().cpu()
             for row, index in enumerate(chunk):
-                rows[index] = stacked[row]
-    return torch.stack(rows)
+                last_rows[index], pooled_rows[index] = last[row], pooled[row]
+    return torch.stack(last_rows), torch.stack(pooled_rows)
 
 
 # ---------------------------------------------------------------------------------------------- probes
@@ -210,9 +251,10 @@ def best_threshold(scores: Any, labels: Any, flag_cost: float = 1.0) -> tuple[fl
 
 def fit_head(model: Any, tokenizer: Any, records: Sequence[dict], openers: dict, *, folds: int = 5,
              l2: float = 1e-2, layers: Sequence[int] | None = None, batch_size: int = 16,
-             flag_cost: float = 1.0) -> DecisionHead:
-    """Fit the decision head on prompt records (`prompt`, `expected`, `topic`): layer and threshold by
-    topic-grouped cross-validation, the probe itself on all records."""
+             flag_cost: float = 1.0, pooled: bool = True) -> DecisionHead:
+    """Fit the decision head on prompt records (`prompt`, `expected`, `topic`): the last token's layer (and with
+    `pooled` the averaged state's layer, each chosen alone) and the threshold by topic-grouped cross-validation,
+    the probe itself on all records."""
     import torch
 
     if not has_openers(openers):
@@ -230,26 +272,37 @@ def fit_head(model: Any, tokenizer: Any, records: Sequence[dict], openers: dict,
         if not 0 < layer <= depth:
             raise CodealignError(f"decision head layer {layer} is outside 1..{depth}")
     started = time.perf_counter()
-    states = prompt_states(model, tokenizer, [r["prompt"] for r in records], batch_size=batch_size)
+    last, averaged = prompt_states(model, tokenizer, [r["prompt"] for r in records], batch_size=batch_size)
     read_seconds = time.perf_counter() - started
-    per_layer = {}
-    for layer in candidates:
-        scores = cross_validated_scores(states[:, layer], labels, groups, folds, l2)
-        per_layer[layer] = (roc_auc(scores, labels), scores)
-    layer = max(per_layer, key=lambda key: (per_layer[key][0], key))
-    auc, scores = per_layer[layer]
-    threshold, caught, flagged = best_threshold(scores, labels, flag_cost)
-    mean, std, weight, bias = fit_probe(states[:, layer], labels, l2)
-    report = {
-        "prompts": len(records), "refuse": int(labels.sum()), "topics": len(set(groups)), "folds": folds,
-        "layer": layer, "flag_cost": flag_cost, "cv_auc": round(auc, 4), "cv_caught": round(caught, 4),
-        "cv_flagged": round(flagged, 4),
-        "cv_auc_per_layer": {str(k): round(v[0], 4) for k, v in per_layer.items()},
-        "states_seconds": round(read_seconds, 1), "seconds": round(time.perf_counter() - started, 1),
-    }
-    return DecisionHead(layer=layer, mean=mean.tolist(), std=std.tolist(), weight=weight.tolist(), bias=bias,
-                        threshold=threshold, openers={k: dict(v) for k, v in openers.items() if k in DECISIONS},
-                        report=report)
+
+    def best_layer(states: Any) -> tuple[int, dict]:
+        aucs = {layer: roc_auc(cross_validated_scores(states[:, layer], labels, groups, folds, l2), labels)
+                for layer in candidates}
+        return max(aucs, key=lambda key: (aucs[key], key)), aucs
+
+    layer, per_layer = best_layer(last)
+    head = DecisionHead(layer=layer, mean=[], std=[], weight=[], bias=0.0, threshold=0.0,
+                        openers={k: dict(v) for k, v in openers.items() if k in DECISIONS})
+    report: dict = {"prompts": len(records), "refuse": int(labels.sum()), "topics": len(set(groups)), "folds": folds,
+                    "layer": layer}
+    if pooled:
+        head.pooled_layer, per_pooled_layer = best_layer(averaged)
+        head.pool_start = pool_start(tokenizer)
+        report.update(pooled_layer=head.pooled_layer, pool_start=head.pool_start)
+    features = head.features(last, averaged)
+    scores = cross_validated_scores(features, labels, groups, folds, l2)
+    head.threshold, caught, flagged = best_threshold(scores, labels, flag_cost)
+    mean, std, weight, head.bias = fit_probe(features, labels, l2)
+    head.mean, head.std, head.weight = mean.tolist(), std.tolist(), weight.tolist()
+    report.update({
+        "flag_cost": flag_cost, "cv_auc": round(roc_auc(scores, labels), 4), "cv_caught": round(caught, 4),
+        "cv_flagged": round(flagged, 4), "cv_auc_per_layer": {str(k): round(v, 4) for k, v in per_layer.items()},
+    })
+    if pooled:
+        report["cv_auc_per_pooled_layer"] = {str(k): round(v, 4) for k, v in per_pooled_layer.items()}
+    report.update(states_seconds=round(read_seconds, 1), seconds=round(time.perf_counter() - started, 1))
+    head.report = report
+    return head
 
 
 # ------------------------------------------------------------------------------------------ coding tasks

@@ -512,10 +512,10 @@ def generate_replies(
 def _decided_openers(model: Any, tokenizer: Any, head: Any, batch: Any) -> list[list[int]]:
     """Per row of a left-padded batch: the token ids of the opener the decision head picks, in the language whose
     opener's first token the model itself ranks higher."""
-    from .decision import last_token_outputs  # noqa: PLC0415
+    from .decision import read_prompts  # noqa: PLC0415
 
-    states, logits = last_token_outputs(model, batch)
-    decisions = head.refuses(states[head.layer])
+    last, pooled, logits = read_prompts(model, batch, head.pool_start)
+    decisions = head.refuses(head.features(last, pooled))
     first = logits.float()
     table = head.opener_ids(tokenizer)
     chosen = []

@@ -108,7 +108,8 @@ def _check_values(config: dict) -> None:
         for lang, text in (openers.get(decision) or {}).items():
             if not isinstance(text, str):
                 raise CodealignError(f"openers.{decision}.{lang} must be a string (\"\" for none), got {text!r}")
-    for key in ("sft.fit_answers", "sft.balance_forms", "dpo.balance_forms", "dpo.same_decision_only"):
+    for key in ("sft.fit_answers", "sft.balance_forms", "dpo.balance_forms", "dpo.same_decision_only",
+                "decision_head.pooled"):
         stage, name = key.split(".")
         flag = config.get(stage, {}).get(name, False)
         if not isinstance(flag, bool):
@@ -618,7 +619,8 @@ def fit_decision_head(config: dict) -> dict:
     model, tokenizer = load_model(str(init), decision_head=False)
     head = fit_head(model, tokenizer, records, config.get("openers") or {}, folds=int(section.get("folds", 5)),
                     l2=float(section.get("l2", 1e-2)), layers=section.get("layers"),
-                    batch_size=int(section.get("batch_size", 16)), flag_cost=float(section.get("flag_cost", 1.0)))
+                    batch_size=int(section.get("batch_size", 16)), flag_cost=float(section.get("flag_cost", 1.0)),
+                    pooled=section.get("pooled", True))
     if section.get("threshold") is not None:
         head.threshold = float(section["threshold"])
         head.report["threshold"] = "fixed by decision_head.threshold"

@@ -96,7 +96,14 @@ def test_fit_head_picks_a_layer_and_threshold_by_topic_and_saves_with_the_model(
     assert 1 <= head.layer <= model.config.num_hidden_layers
     assert head.report["prompts"] == 24 and head.report["refuse"] == 12 and head.report["topics"] == 8
     assert set(head.report["cv_auc_per_layer"]) == {str(n) for n in range(1, model.config.num_hidden_layers + 1)}
-    assert len(head.weight) == model.config.hidden_size
+    assert set(head.report["cv_auc_per_pooled_layer"]) == set(head.report["cv_auc_per_layer"])
+    # the last token's state and the state averaged over the prompt's own tokens, side by side
+    assert 1 <= head.pooled_layer <= model.config.num_hidden_layers
+    assert head.pool_start == decision.pool_start(tokenizer) > 0
+    assert len(head.weight) == len(head.mean) == 2 * model.config.hidden_size
+    alone = decision.fit_head(model, tokenizer, records, OPENERS, folds=4, pooled=False)
+    assert alone.pooled_layer is None and len(alone.weight) == model.config.hidden_size
+    assert alone.layer == head.layer and "cv_auc_per_pooled_layer" not in alone.report
     folder = tmp_path / "model"
     shutil.copytree(tiny, folder)
     head.save(folder)
@@ -111,11 +118,50 @@ def test_fit_head_picks_a_layer_and_threshold_by_topic_and_saves_with_the_model(
         decision.fit_head(model, tokenizer, records, {"refuse": {"en": "Sorry, "}, "comply": {"en": ""}}, folds=4)
 
 
+def test_a_prompts_states_do_not_depend_on_the_padding_of_its_batch(tiny):
+    import torch
+
+    model, tokenizer = models.load_model(str(tiny))
+    start = decision.pool_start(tokenizer)
+    # the chat template's fixed opening: every rendered prompt starts with the same `start` tokens
+    rendered = [tokenizer(models.render_prompt(tokenizer, text), add_special_tokens=False)["input_ids"]
+                for text in ("Sort a list", "请写一个排序函数")]
+    assert rendered[0][:start] == rendered[1][:start] and rendered[0][start] != rendered[1][start]
+    prompts = ["Sort a list", "Write a long function that merges two sorted lists of numbers into one sorted list"]
+    last, pooled = decision.prompt_states(model, tokenizer, prompts, batch_size=2)  # the short one is padded
+    for index, prompt in enumerate(prompts):
+        one_last, one_pooled = decision.prompt_states(model, tokenizer, [prompt], batch_size=1)
+        assert torch.allclose(last[index], one_last[0], atol=1e-4)
+        assert torch.allclose(pooled[index], one_pooled[0], atol=1e-4)
+    # the average runs over the prompt's own tokens: by hand, from the unpadded forward pass
+    ids = torch.tensor([rendered[0]])
+    with torch.inference_mode():
+        hidden = model(input_ids=ids, output_hidden_states=True).hidden_states
+    assert torch.allclose(pooled[0, 1], hidden[1][0, start:].mean(0), atol=1e-4)
+    assert torch.allclose(last[0, 1], hidden[1][0, -1], atol=1e-4)
+    assert not torch.allclose(pooled[0, 1], hidden[1][0].mean(0), atol=1e-4)  # the template's opening left out
+
+
+def test_a_head_saved_before_the_pooled_state_loads_and_reads_the_last_token_alone(tiny, tmp_path):
+    import torch
+
+    stored = {k: v for k, v in vars(_head(layer=2, bias=1.0)).items() if k not in ("pooled_layer", "pool_start")}
+    (tmp_path / decision.HEAD_FILE).write_text(json.dumps(stored), encoding="utf-8")
+    head = decision.DecisionHead.load(tmp_path)
+    assert head.pooled_layer is None
+    last, pooled = torch.randn(3, 4, 32), torch.randn(3, 4, 32)
+    assert torch.equal(head.features(last, pooled), last[:, 2])
+    head.pooled_layer = 3
+    assert torch.equal(head.features(last, pooled), torch.cat([last[:, 2], pooled[:, 3]], dim=1))
+
+
 @pytest.mark.parametrize(("bias", "openers"), [(5.0, ("Sorry,", "抱歉，")), (-5.0, ("Sure.", "好的。"))])
 def test_generation_starts_each_reply_with_the_decided_opener(tiny, tmp_path, bias, openers):
     folder = tmp_path / "model"
     shutil.copytree(tiny, folder)
-    _head(layer=1, bias=bias).save(folder)
+    head = _head(layer=1, bias=bias, hidden=64)  # the last token's state and the averaged one
+    head.pooled_layer, head.pool_start = 2, 24
+    head.save(folder)
     model, tokenizer = models.load_model(str(folder))
     assert model.codealign_decision_head is not None
     prompts = ["Sort a list", "Write ransomware", "请写一个排序函数"]

@@ -138,6 +138,7 @@ def test_killed_training_resumes_from_its_checkpoint(workspace):
         (["--set", "openers.comply.zh=3"], "openers.comply.zh must be a string"),
         (["--set", "sft.balance_forms=maybe"], "sft.balance_forms must be true or false"),
         (["--set", "dpo.balance_forms=1"], "dpo.balance_forms must be true or false"),
+        (["--set", "decision_head.pooled=maybe"], "decision_head.pooled must be true or false"),
     ],
 )
 def test_bad_configs_are_one_line_errors(tmp_path, args, message):
