@@ -281,27 +281,25 @@ def fit_head(model: Any, tokenizer: Any, records: Sequence[dict], openers: dict,
         return max(aucs, key=lambda key: (aucs[key], key)), aucs
 
     layer, per_layer = best_layer(last)
+    pooled_layer, per_pooled_layer = best_layer(averaged) if pooled else (None, {})
     head = DecisionHead(layer=layer, mean=[], std=[], weight=[], bias=0.0, threshold=0.0,
-                        openers={k: dict(v) for k, v in openers.items() if k in DECISIONS})
-    report: dict = {"prompts": len(records), "refuse": int(labels.sum()), "topics": len(set(groups)), "folds": folds,
-                    "layer": layer}
-    if pooled:
-        head.pooled_layer, per_pooled_layer = best_layer(averaged)
-        head.pool_start = pool_start(tokenizer)
-        report.update(pooled_layer=head.pooled_layer, pool_start=head.pool_start)
+                        openers={k: dict(v) for k, v in openers.items() if k in DECISIONS},
+                        pooled_layer=pooled_layer, pool_start=pool_start(tokenizer) if pooled else 0)
     features = head.features(last, averaged)
     scores = cross_validated_scores(features, labels, groups, folds, l2)
     head.threshold, caught, flagged = best_threshold(scores, labels, flag_cost)
     mean, std, weight, head.bias = fit_probe(features, labels, l2)
     head.mean, head.std, head.weight = mean.tolist(), std.tolist(), weight.tolist()
-    report.update({
-        "flag_cost": flag_cost, "cv_auc": round(roc_auc(scores, labels), 4), "cv_caught": round(caught, 4),
-        "cv_flagged": round(flagged, 4), "cv_auc_per_layer": {str(k): round(v, 4) for k, v in per_layer.items()},
-    })
-    if pooled:
-        report["cv_auc_per_pooled_layer"] = {str(k): round(v, 4) for k, v in per_pooled_layer.items()}
-    report.update(states_seconds=round(read_seconds, 1), seconds=round(time.perf_counter() - started, 1))
-    head.report = report
+    pooled_report = {"pooled_layer": pooled_layer, "pool_start": head.pool_start} if pooled else {}
+    pooled_aucs = {str(k): round(v, 4) for k, v in per_pooled_layer.items()}
+    head.report = {
+        "prompts": len(records), "refuse": int(labels.sum()), "topics": len(set(groups)), "folds": folds,
+        "layer": layer, **pooled_report, "flag_cost": flag_cost, "cv_auc": round(roc_auc(scores, labels), 4),
+        "cv_caught": round(caught, 4), "cv_flagged": round(flagged, 4),
+        "cv_auc_per_layer": {str(k): round(v, 4) for k, v in per_layer.items()},
+        **({"cv_auc_per_pooled_layer": pooled_aucs} if pooled else {}),
+        "states_seconds": round(read_seconds, 1), "seconds": round(time.perf_counter() - started, 1),
+    }
     return head
 
 
