@@ -88,8 +88,6 @@ def load_config(preset: str | None = None, config_path: str | Path | None = None
     precision = config.get("precision", "fp32")
     if precision not in ("fp32", "bf16"):
         raise CodealignError(f"precision must be fp32 or bf16, got {precision!r}")
-    if precision == "bf16" and not _has_accelerator():
-        raise CodealignError("precision bf16 needs a GPU; on CPU use --preset cpu or --set precision=fp32")
     return config
 
 
@@ -143,10 +141,13 @@ def _check_values(config: dict) -> None:
         raise CodealignError("sft.fit_answers needs sft.max_completion_length (the token budget answers are fit to)")
 
 
-def _has_accelerator() -> bool:
+def _native_bf16_cpu() -> bool:
+    """True when this CPU multiplies bf16 natively (AVX512-BF16 or AMX); unknown counts as yes."""
     import torch  # noqa: PLC0415
 
-    return torch.cuda.is_available()
+    checks = [getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
+    checks = [check for check in checks if check is not None]
+    return not checks or any(check() for check in checks)
 
 
 def stage_dir(config: dict, stage: str) -> Path:
@@ -265,8 +266,14 @@ def _lora_config(config: dict, task_type: str = "CAUSAL_LM", **extra):
 
 
 def _common_args(config: dict, stage: str, out: Path) -> dict:
+    import torch  # noqa: PLC0415
+
     section = config[stage]
     on_cpu = config.get("device", "cpu") == "cpu"
+    bf16 = config.get("precision") == "bf16"
+    if bf16 and (on_cpu or not torch.cuda.is_available()) and not _native_bf16_cpu():
+        print("codealign: this CPU has no native bf16 (AVX512-BF16 or AMX): precision bf16 runs emulated, slower "
+              "than fp32", file=sys.stderr)
     return dict(
         output_dir=str(out / "checkpoints"),
         num_train_epochs=section.get("epochs", 1),
@@ -280,7 +287,7 @@ def _common_args(config: dict, stage: str, out: Path) -> dict:
         seed=config.get("seed", 0),
         report_to=[],
         use_cpu=on_cpu,
-        bf16=config.get("precision") == "bf16",
+        bf16=bf16,  # on a CPU: mixed precision (fp32 weights, bf16 autocast), as on a GPU
         dataloader_num_workers=0,
         # TRL turns it on by default; on a CPU with a small LoRA model it only costs a second forward pass.
         gradient_checkpointing=bool(config.get("gradient_checkpointing", False)),

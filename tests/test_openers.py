@@ -62,7 +62,7 @@ def test_sft_and_dpo_rows_use_the_openers():
 
 
 def test_every_preset_sets_openers_and_a_bad_one_is_an_error():
-    for preset in ("cpu", "gpu", "cpu-smoke"):  # read, not loaded: gpu's bf16 is refused on a CPU machine
+    for preset in ("cpu", "gpu", "cpu-smoke"):
         assert _read_yaml(PRESETS_DIR / f"{preset}.yaml")["openers"] == OPENERS
     with pytest.raises(CodealignError, match=r"openers.comply.zh must be a string"):
         load_config("cpu-smoke", overrides=["openers.comply.zh=3"])
