@@ -229,7 +229,7 @@ def test_sft_with_answer_budget_and_length_grouping_trains(workspace, tmp_path):
 
 
 def test_bf16_trains_on_a_cpu_in_mixed_precision_and_saves_fp32_weights(workspace, tmp_path):
-    """precision bf16 on a CPU: the trainer autocasts to bf16 (AVX512-BF16/AMX CPUs multiply it ~1.5x faster)
+    """precision bf16 on a CPU: the trainer autocasts to bf16 (faster where the CPU has AVX512-BF16 or AMX)
     while the weights, and so the saved model, stay fp32."""
     from safetensors import safe_open
 
