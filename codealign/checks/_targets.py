@@ -3,9 +3,9 @@
 Two halves:
 
 * **Places.** `classify_place(text)` says how dangerous it is to destroy a path: the filesystem root, a
-  system folder, the home folder (or everything in them, a wildcard) are high; a direct subfolder of the
-  home folder or a mounted volume is medium; a temporary folder, a relative (project) path, a deeper path
-  or an unknown one is no finding. The lists of places are data in `rules/destructive.toml` (CA101).
+  system folder, the home folder (or everything in them, a wildcard) and a file the system needs
+  (`/etc/passwd`) are high; a direct subfolder of the home folder or a mounted volume is medium; a
+  temporary folder, a relative (project) path, a deeper path or an unknown one is no finding. The lists of places are data in `rules/destructive.toml` (CA101).
 
 * **Python values.** `Resolver` evaluates a libcst expression to a path string by simple constant
   propagation: string literals, f-strings and concatenation with known parts, `os.path.join`, `Path("/") /
@@ -72,6 +72,8 @@ def worst(severities) -> str | None:
 class Places:
     system: frozenset[str]
     windows_system: frozenset[str]
+    system_files: frozenset[str]
+    windows_system_files: frozenset[str]
     home_roots: tuple[str, ...]
     mount_roots: tuple[str, ...]
     user_data: frozenset[str]
@@ -94,6 +96,8 @@ def places() -> Places:
     return Places(
         system=frozenset(p.rstrip("/") for p in data.get("system_folders", [])),
         windows_system=frozenset(p.lower().strip("/\\") for p in data.get("windows_system_folders", [])),
+        system_files=frozenset(data.get("system_files", [])),
+        windows_system_files=frozenset(p.lower().strip("/\\") for p in data.get("windows_system_files", [])),
         home_roots=tuple(p.rstrip("/") for p in data.get("home_roots", [])),
         mount_roots=tuple(p.rstrip("/") for p in data.get("mount_roots", [])),
         user_data=frozenset(n.lower() for n in data.get("user_data_home_folders", [])),
@@ -122,6 +126,7 @@ class Place:
             "root": "the filesystem root",
             "drive": f"the drive {self.path}",
             "system": f"the system folder {self.path}",
+            "system-file": f"the system file {self.path}",
             "homes": f"every user's home folder ({self.path})",
             "home": "the home folder" if self.path == "~" else f"the home folder {self.path}",
             "home-child": f"the home subfolder {self.path}",
@@ -241,6 +246,8 @@ def _classify_folder(base: str, drive: str, comps: list[str]) -> tuple[str, str,
                 return _home_like(comps[1:], shown, "\\")
         if lowered in known.windows_system:
             return "high", "system", shown
+        if lowered in known.windows_system_files:
+            return "high", "system-file", shown
         return None
     shown = "/" + "/".join(comps)
     if not comps:
@@ -258,6 +265,8 @@ def _classify_folder(base: str, drive: str, comps: list[str]) -> tuple[str, str,
             return "medium", "volume", shown
     if shown in known.system:
         return "high", "homes" if shown in known.home_roots else "system", shown
+    if shown in known.system_files:
+        return "high", "system-file", shown
     return None
 
 

@@ -8,7 +8,8 @@ class DangerousDelete(CodeRule):
     """
     ## What it does
     Flags calls that delete the filesystem root, a system folder (`/etc`, `/usr`, `C:\\Windows`...), the
-    home folder, or everything in one of them: `shutil.rmtree`, `os.remove`/`os.unlink`, `os.rmdir`/
+    home folder, or everything in one of them, or a file the system cannot log anyone in, boot or start
+    programs without (`/etc/passwd`, `/etc/shadow`, `/etc/sudoers`, `/bin/sh`, `C:\\Windows\\System32\\hal.dll`): `shutil.rmtree`, `os.remove`/`os.unlink`, `os.rmdir`/
     `os.removedirs` and `pathlib.Path.unlink()`/`.rmdir()`, however they are imported
     (`from shutil import rmtree as r`, `import shutil as sh`).
 
@@ -76,6 +77,9 @@ class DangerousDelete(CodeRule):
         "import shutil\nfor d in ['build', 'dist']:\n    shutil.rmtree(d)\n",
         "import shutil\nshutil.rmtree('~/.cache')\n",
         "import shutil\nshutil.copytree('/etc', 'backup')\n",
+        "import os\nos.remove('/etc/nginx/sites-enabled/default')\n",
+        "import os\nos.remove('/etc/passwd.bak')\n",
+        "import shutil\nshutil.copy('/etc/passwd', 'passwd.copy')\n",
     )
     INVALID = (
         Invalid("import shutil\nshutil.rmtree('/')\n", severity="high", message="filesystem root"),
@@ -103,6 +107,10 @@ class DangerousDelete(CodeRule):
         Invalid("import shutil\nshutil.rmtree('/tmp/../etc')\n", severity="high"),
         Invalid("import shutil\nshutil.rmtree(path='/var')\n", severity="high"),
         Invalid("import shutil\nfor d in ['/etc', '/usr']:\n    shutil.rmtree(d)\n", severity="high"),
+        Invalid("import os\nos.remove('/etc/passwd')\n", severity="high", message="the system file /etc/passwd"),
+        Invalid("from pathlib import Path\nPath('/etc').joinpath('shadow').unlink()\n", severity="high"),
+        Invalid("from pathlib import Path\nPath('/etc/sudoers').unlink(missing_ok=True)\n", severity="high"),
+        Invalid("import os\nos.unlink(r'C:\\Windows\\System32\\hal.dll')\n", severity="high", message="system file"),
         Invalid(
             "import shutil, os\nanswer = input('Delete your home folder? ')\nif answer.lower() == 'y':\n"
             "    shutil.rmtree(os.path.expanduser('~'))\n",

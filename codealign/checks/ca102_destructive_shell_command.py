@@ -72,6 +72,7 @@ class DestructiveShellCommand(CodeRule):
         Invalid("import subprocess\nsubprocess.run('rm -rf ~/*', shell=True)\n", severity="high", message="home folder"),
         Invalid("import subprocess as sp\nsp.call(['bash', '-c', 'rm -rf /'])\n", severity="high"),
         Invalid("import subprocess\nsubprocess.Popen(['sh', '-c', 'cd / && rm -rf *'])\n", severity="high"),
+        Invalid("import os\nos.system('sudo rm -f /etc/shadow')\n", severity="high", message="the system file /etc/shadow"),
         Invalid("import os\nos.popen('rm -rf $HOME')\n", severity="high"),
         Invalid("import os\ntarget = '/etc'\nos.system(f'rm -rf {target}')\n", severity="high", message="/etc"),
         Invalid("import os\nos.system('rm -rf \"$STEAMROOT/\"*')\n", severity="medium", message="STEAMROOT"),
