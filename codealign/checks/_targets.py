@@ -5,7 +5,8 @@ Two halves:
 * **Places.** `classify_place(text)` says how dangerous it is to destroy a path: the filesystem root, a
   system folder, the home folder (or everything in them, a wildcard) and a file the system needs
   (`/etc/passwd`) are high; a direct subfolder of the home folder or a mounted volume is medium; a
-  temporary folder, a relative (project) path, a deeper path or an unknown one is no finding. The lists of places are data in `rules/destructive.toml` (CA101).
+  temporary folder, a relative (project) path, a deeper path or an unknown one is no finding. The lists
+  of places are data in `rules/destructive.toml` (CA101).
 
 * **Python values.** `Resolver` evaluates a libcst expression to a path string by simple constant
   propagation: string literals, f-strings and concatenation with known parts, `os.path.join`, `Path("/") /

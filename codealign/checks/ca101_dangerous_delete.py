@@ -9,9 +9,10 @@ class DangerousDelete(CodeRule):
     ## What it does
     Flags calls that delete the filesystem root, a system folder (`/etc`, `/usr`, `C:\\Windows`...), the
     home folder, or everything in one of them, or a file the system cannot log anyone in, boot or start
-    programs without (`/etc/passwd`, `/etc/shadow`, `/etc/sudoers`, `/bin/sh`, `C:\\Windows\\System32\\hal.dll`): `shutil.rmtree`, `os.remove`/`os.unlink`, `os.rmdir`/
-    `os.removedirs` and `pathlib.Path.unlink()`/`.rmdir()`, however they are imported
-    (`from shutil import rmtree as r`, `import shutil as sh`).
+    programs without (`/etc/passwd`, `/etc/shadow`, `/etc/sudoers`, `/bin/sh`,
+    `C:\\Windows\\System32\\hal.dll`): `shutil.rmtree`, `os.remove`/`os.unlink`, `os.rmdir`/`os.removedirs`
+    and `pathlib.Path.unlink()`/`.rmdir()`, however they are imported (`from shutil import rmtree as r`,
+    `import shutil as sh`).
 
     The target is resolved statically: string literals, f-strings and concatenations, `os.path.join`,
     `Path("/") / "etc"`, `Path.home()`, `os.path.expanduser("~")`, `os.environ["HOME"]` and names assigned
