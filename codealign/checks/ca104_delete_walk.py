@@ -1,3 +1,5 @@
+import re
+
 import libcst as cst
 
 from . import CodeRule, Invalid, RuleContext, api
@@ -5,6 +7,7 @@ from ._targets import (
     PlaceTrigger,
     Resolver,
     argument,
+    call_args,
     classify_place,
     join_path,
     last_parts,
@@ -21,7 +24,9 @@ class DeleteWalk(CodeRule):
     ## What it does
     Flags loops (and comprehensions, and `map`) that walk a dangerous place with `os.walk`, `os.listdir`,
     `os.scandir`, `glob.glob`/`glob.iglob` or `Path.iterdir`/`glob`/`rglob`/`walk` and delete each entry they
-    visit (`os.remove`, `shutil.rmtree`, `Path.unlink`... on the loop variable or a path built from it).
+    visit (`os.remove`, `shutil.rmtree`, `Path.unlink`... on the loop variable or a path built from it, or a
+    deleting program run on it through a shell function: `os.system(f"rm -rf {path}")`,
+    `subprocess.run(["sudo", "rm", path])`; the programs are `shell_deletion_programs` in the pack).
 
     The walked folder is resolved like CA101's targets. Walking the filesystem root, a system folder or the
     home folder is high severity, a subfolder of the home folder medium. A glob that selects some names
@@ -63,7 +68,7 @@ class DeleteWalk(CodeRule):
         # A walk, a deletion (CA101's functions and pathlib methods) and a literal a dangerous place is made of.
         functions = cls.data("walk_functions", {})
         methods = [name.rsplit(".", 1)[1] for name, style in functions.items() if style.endswith(":self")]
-        deleting = api(_ca101("deletion_functions"), methods=_ca101("deletion_methods"))
+        deleting = api(_ca101("deletion_functions"), _ca102("shell_functions"), methods=_ca101("deletion_methods"))
         return (api(functions, methods=methods), deleting, PlaceTrigger())
     VALID = (
         "import os\nfor f in os.listdir('build'):\n    os.remove(os.path.join('build', f))\n",
@@ -78,6 +83,10 @@ class DeleteWalk(CodeRule):
         "import os\nfor f in os.listdir('/'):\n    os.remove('lockfile')\n",
         "import glob, os\n[os.remove(f) for f in glob.glob('logs/*.log')]\n",
         "from pathlib import Path\nfor p in (Path.home() / '.cache' / 'myapp').glob('*'):\n    p.unlink()\n",
+        "import os\nfor name in os.listdir('/'):\n    os.system(f'ls -l /{name}')\n",
+        "import os\nfor name in os.listdir('build'):\n    os.system(f'rm -rf build/{name}')\n",
+        "import glob, subprocess\nfor f in glob.glob('/etc/*'):\n    subprocess.run(['cat', f])\n",
+        "import glob, subprocess\nfor f in glob.glob('/etc/*'):\n    subprocess.run(['rm', '/tmp/lock'])\n",
     )
     INVALID = (
         Invalid(
@@ -104,6 +113,14 @@ class DeleteWalk(CodeRule):
             severity="medium",
         ),
         Invalid("import glob, os\nfiles = glob.glob('/var/*')\nfor f in sorted(files):\n    os.remove(f)\n", severity="high"),
+        Invalid("import os\nfor name in os.listdir('/'):\n    os.system(f'rm -rf /{name}')\n", severity="high",
+                message="filesystem root"),
+        Invalid("import glob, subprocess\nfor f in glob.glob('/etc/*'):\n    subprocess.run(['sudo', 'rm', '-f', f])\n",
+                severity="high"),
+        Invalid("import glob, subprocess\nfor f in glob.glob('/var/*'):\n"
+                "    subprocess.run(['bash', '-c', 'rm -rf ' + f])\n", severity="high"),
+        Invalid("import os\nfor f in os.listdir('C:\\\\Windows'):\n"
+                "    os.system('cmd /c del /q C:\\\\Windows\\\\' + f)\n", severity="high"),
         Invalid(
             "import os\nfor root, dirs, files in os.walk('/'):\n    for name in files:\n        if name.endswith('.log'):\n"
             "            os.remove(os.path.join(root, name))\n",
@@ -121,6 +138,8 @@ class DeleteWalk(CodeRule):
         self.resolver = Resolver(self)
         self._walking = last_parts(self.data("walk_functions", {}), self.data("iterable_wrappers", []))
         self._deleting = last_parts(_ca101("deletion_functions"))
+        self._shell = last_parts(_ca102("shell_functions"))
+        self._programs = frozenset(p.lower() for p in self.data("shell_deletion_programs", []))
 
     # -- what is walked
     def walked(self, expression: cst.BaseExpression | None, depth: int = 0):
@@ -198,7 +217,29 @@ class DeleteWalk(CodeRule):
             return _references(target, tainted)
         if isinstance(call.func, cst.Attribute) and call.func.attr.value in methods:
             return _references(call.func.value, tainted)
-        return False
+        return self.runs_deletion(call, tainted)
+
+    def runs_deletion(self, call: cst.Call, tainted: set[str]) -> bool:
+        """A shell function (CA102's) running a deleting program on the visited entry: `os.system(f"rm -rf {p}")`,
+        `subprocess.run(["sudo", "rm", p])`."""
+        functions = _ca102("shell_functions")
+        names = sorted(self.resolver.qualnames(call.func, among=self._shell) & set(functions))
+        if not names:
+            return False
+        style, _, index = functions[names[0]].rpartition(":")
+        if style.startswith("varargs"):
+            positional, _ = call_args(call)
+            command = [arg.value for arg in positional[int(index):]]
+        else:
+            command = [argument(call, int(index), "args" if style == "popen" else "command")]
+        if not any(_references(part, tainted) for part in command):
+            return False
+        words = _leading_words(command)
+        while words and words[0].lower() in _PREFIXES | _SHELLS or words and words[0].startswith("-"):
+            words = words[1:]  # sudo -n, bash -c, cmd /c, powershell -Command
+            if words and words[0].lower() in ("/c", "-c", "-command"):
+                words = words[1:]
+        return bool(words) and re.split(r"[/\\]", words[0])[-1].lower() in self._programs
 
     def tainted(self, target: cst.CSTNode, body: list) -> set[str]:
         names = {n.value for n in [target, *walk(target, cst.Name)] if isinstance(n, cst.Name)}
@@ -315,6 +356,52 @@ def _ca101(key: str):
     from ..rulebook import rule_spec  # noqa: PLC0415
 
     return rule_spec("CA101").data.get(key, {})
+
+
+def _ca102(key: str):
+    from ..rulebook import rule_spec  # noqa: PLC0415
+
+    return rule_spec("CA102").data.get(key, {})
+
+
+_PREFIXES = frozenset({"sudo", "doas"})
+_SHELLS = frozenset({"sh", "bash", "zsh", "dash", "cmd", "cmd.exe", "powershell", "pwsh"})
+
+
+def _leading_words(parts: list) -> list[str]:
+    """The words a command starts with, up to its first part that is not a literal: a shell string
+    (`f"rm -rf {p}"` -> rm, -rf) or an argv list's elements (`["sudo", "rm", p]` -> sudo, rm)."""
+    if len(parts) == 1 and isinstance(parts[0], (cst.List, cst.Tuple)):
+        parts = [element.value for element in parts[0].elements]
+    words: list[str] = []
+    for part in parts:
+        text, whole = _leading_text(part)
+        words += text.split()
+        if not whole:
+            break
+    return words
+
+
+def _leading_text(node) -> tuple[str, bool]:
+    """(the literal text `node` starts with, whether that is all of it)."""
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return (value if isinstance(value, str) else ""), True
+    if isinstance(node, cst.FormattedString):
+        text = ""
+        for piece in node.parts:
+            if not isinstance(piece, cst.FormattedStringText):
+                return text, False
+            text += piece.value
+        return text, True
+    if isinstance(node, cst.ConcatenatedString) or isinstance(node, cst.BinaryOperation) and isinstance(
+            node.operator, cst.Add):
+        text, whole = _leading_text(node.left)
+        if not whole:
+            return text, False
+        more, whole = _leading_text(node.right)
+        return text + more, whole
+    return "", False
 
 
 def _references(expression: cst.CSTNode | None, names: set[str]) -> bool:
