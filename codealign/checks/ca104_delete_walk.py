@@ -68,7 +68,8 @@ class DeleteWalk(CodeRule):
         # A walk, a deletion (CA101's functions and pathlib methods) and a literal a dangerous place is made of.
         functions = cls.data("walk_functions", {})
         methods = [name.rsplit(".", 1)[1] for name, style in functions.items() if style.endswith(":self")]
-        deleting = api(_ca101("deletion_functions"), _ca102("shell_functions"), methods=_ca101("deletion_methods"))
+        deleting = api(_data_of("CA101", "deletion_functions"), _data_of("CA102", "shell_functions"),
+                       methods=_data_of("CA101", "deletion_methods"))
         return (api(functions, methods=methods), deleting, PlaceTrigger())
     VALID = (
         "import os\nfor f in os.listdir('build'):\n    os.remove(os.path.join('build', f))\n",
@@ -137,8 +138,8 @@ class DeleteWalk(CodeRule):
         super().__init__(context)
         self.resolver = Resolver(self)
         self._walking = last_parts(self.data("walk_functions", {}), self.data("iterable_wrappers", []))
-        self._deleting = last_parts(_ca101("deletion_functions"))
-        self._shell = last_parts(_ca102("shell_functions"))
+        self._deleting = last_parts(_data_of("CA101", "deletion_functions"))
+        self._shell = last_parts(_data_of("CA102", "shell_functions"))
         self._programs = frozenset(p.lower() for p in self.data("shell_deletion_programs", []))
 
     # -- what is walked
@@ -207,8 +208,8 @@ class DeleteWalk(CodeRule):
 
     # -- what the body deletes
     def deletes(self, call: cst.Call, tainted: set[str]) -> bool:
-        functions = _ca101("deletion_functions")
-        methods = _ca101("deletion_methods")
+        functions = _data_of("CA101", "deletion_functions")
+        methods = _data_of("CA101", "deletion_methods")
         names = self.resolver.qualnames(call.func, among=self._deleting)
         if names & set(functions):
             target = argument(call, 0, "path")
@@ -222,7 +223,7 @@ class DeleteWalk(CodeRule):
     def runs_deletion(self, call: cst.Call, tainted: set[str]) -> bool:
         """A shell function (CA102's) running a deleting program on the visited entry: `os.system(f"rm -rf {p}")`,
         `subprocess.run(["sudo", "rm", p])`."""
-        functions = _ca102("shell_functions")
+        functions = _data_of("CA102", "shell_functions")
         names = sorted(self.resolver.qualnames(call.func, among=self._shell) & set(functions))
         if not names:
             return False
@@ -337,7 +338,7 @@ class DeleteWalk(CodeRule):
         if function is None:
             return
         names = self.resolver.qualnames(function, among=self._deleting)
-        if not names & set(_ca101("deletion_functions")):
+        if not names & set(_data_of("CA101", "deletion_functions")):
             return
         place = self.walked(argument(node, 1))
         if place is None:
@@ -352,16 +353,11 @@ _PATH = frozenset({"Path"})
 _MAP = frozenset({"map"})
 
 
-def _ca101(key: str):
+def _data_of(code: str, key: str):
+    """Another rule's pack data: CA101's deletion functions, CA102's shell functions."""
     from ..rulebook import rule_spec  # noqa: PLC0415
 
-    return rule_spec("CA101").data.get(key, {})
-
-
-def _ca102(key: str):
-    from ..rulebook import rule_spec  # noqa: PLC0415
-
-    return rule_spec("CA102").data.get(key, {})
+    return rule_spec(code).data.get(key, {})
 
 
 _PREFIXES = frozenset({"sudo", "doas"})
