@@ -1,5 +1,3 @@
-import re
-
 import libcst as cst
 
 from . import CodeRule, Invalid, RuleContext, api
@@ -26,7 +24,8 @@ class DeleteWalk(CodeRule):
     `os.scandir`, `glob.glob`/`glob.iglob` or `Path.iterdir`/`glob`/`rglob`/`walk` and delete each entry they
     visit (`os.remove`, `shutil.rmtree`, `Path.unlink`... on the loop variable or a path built from it, or a
     deleting program run on it through a shell function: `os.system(f"rm -rf {path}")`,
-    `subprocess.run(["sudo", "rm", path])`; the programs are `shell_deletion_programs` in the pack).
+    `subprocess.run(["sudo", "rm", path])`; the programs are CA102's `deleting_commands`, the ones `find -exec`
+    and `xargs` delete with, found after its `prefix_commands` and inside its shells' `-c`).
 
     The walked folder is resolved like CA101's targets. Walking the filesystem root, a system folder or the
     home folder is high severity, a subfolder of the home folder medium. A glob that selects some names
@@ -140,7 +139,10 @@ class DeleteWalk(CodeRule):
         self._walking = last_parts(self.data("walk_functions", {}), self.data("iterable_wrappers", []))
         self._deleting = last_parts(_data_of("CA101", "deletion_functions"))
         self._shell = last_parts(_data_of("CA102", "shell_functions"))
-        self._programs = frozenset(p.lower() for p in self.data("shell_deletion_programs", []))
+        self._programs = frozenset(name.lower() for name in _data_of("CA102", "deleting_commands"))
+        # what runs the command it is given: `sudo rm`, `bash -c "rm …"`, `cmd /c del` (cmd.exe is code in shell.py)
+        self._runners = frozenset(_data_of("CA102", "prefix_commands")) | frozenset(
+            _data_of("CA102", "shell_programs")) | frozenset(_data_of("CA102", "powershell_programs")) | {"cmd"}
 
     # -- what is walked
     def walked(self, expression: cst.BaseExpression | None, depth: int = 0):
@@ -235,12 +237,14 @@ class DeleteWalk(CodeRule):
             command = [argument(call, int(index), "args" if style == "popen" else "command")]
         if not any(_references(part, tainted) for part in command):
             return False
+        from ..shell import _command_name  # noqa: PLC0415  (shell imports the checks package)
+
         words = _leading_words(command)
-        while words and words[0].lower() in _PREFIXES | _SHELLS or words and words[0].startswith("-"):
+        while words and (_command_name(words[0]) in self._runners or words[0].startswith("-")):
             words = words[1:]  # sudo -n, bash -c, cmd /c, powershell -Command
             if words and words[0].lower() in ("/c", "-c", "-command"):
                 words = words[1:]
-        return bool(words) and re.split(r"[/\\]", words[0])[-1].lower() in self._programs
+        return bool(words) and _command_name(words[0]) in self._programs
 
     def tainted(self, target: cst.CSTNode, body: list) -> set[str]:
         names = {n.value for n in [target, *walk(target, cst.Name)] if isinstance(n, cst.Name)}
@@ -358,10 +362,6 @@ def _data_of(code: str, key: str):
     from ..rulebook import rule_spec  # noqa: PLC0415
 
     return rule_spec(code).data.get(key, {})
-
-
-_PREFIXES = frozenset({"sudo", "doas"})
-_SHELLS = frozenset({"sh", "bash", "zsh", "dash", "cmd", "cmd.exe", "powershell", "pwsh"})
 
 
 def _leading_words(parts: list) -> list[str]:
