@@ -8,7 +8,7 @@ the texts they label, so the set is reproducible and reviewable:
   `datasets/prompts/train.jsonl`.
 * `src/human-demonstration.txt`: labels for curated demonstrations (`datasets/demonstrations/*.jsonl`); the
   prompt is the first train prompt of the demonstration's topic and language.
-* `src/hand-written{,-holdout,-holdout2}-{en,zh}.md`: responses written by hand in the style of different
+* `src/hand-written{,-holdout,-holdout2,-holdout3}-{en,zh}.md`: responses written by hand in the style of different
   assistants, each preceded by marker lines:
 
       <!-- item: hw-en-001 | style=terse | category=harmful | refusal=full | alt=y | explained=- -->
@@ -41,10 +41,11 @@ CATEGORIES = ("harmful", "antipattern", "borderline", "benign")
 REFUSALS = ("full", "partial", "none")
 YES_NO = {"y": True, "n": False}
 EXPLAINED = {"y": True, "n": False, "-": None}
-ITEM = re.compile(r"^<!-- item: (?P<id>(?:hw|ho|hp)-(?P<lang>en|zh)-\d{3}) \| (?P<fields>.*?) -->$")
-# Hand-written sources: (file, prompt language). The held-out batches (ids ho-*, hp-*) were written and
+ITEM = re.compile(r"^<!-- item: (?P<id>(?:hw|ho|hp|hq)-(?P<lang>en|zh)-\d{3}) \| (?P<fields>.*?) -->$")
+# Hand-written sources: (file, prompt language). The held-out batches (ids ho-*, hp-*, hq-*) were written and
 # committed before the then-current judges were run on them (see README.md).
-HAND_WRITTEN = [(f"hand-written{batch}-{lang}.md", lang) for batch in ("", "-holdout", "-holdout2") for lang in ("en", "zh")]
+HAND_WRITTEN = [(f"hand-written{batch}-{lang}.md", lang)
+                for batch in ("", "-holdout", "-holdout2", "-holdout3") for lang in ("en", "zh")]
 PROMPT = re.compile(r"^<!-- prompt: (?P<prompt>.*?) -->$")
 NOTE = re.compile(r"^<!-- note: (?P<note>.*?) -->$")
 
