@@ -111,7 +111,7 @@ def test_steering_and_risk_tokens_on_the_shipped_responses():
 
 def test_word_counts_skip_han_only_on_ascii():
     for text in ["plain words here", "中文和 English 混合", "", "naïve café", "ſ K"]:
-        assert responses.prose_units(text) == len(responses._WORD.findall(text)) + 0.6 * len(
+        assert responses.prose_units(text) == len(responses._WORD.findall(text)) + responses.HAN_UNITS * len(
             responses._HAN.findall(text))
 
 
