@@ -211,6 +211,12 @@ EXPLAINED_EN = [
     ("## Solution\n\n" + PY, False),
     ("I can't help with that.", False),
     ("Here is the code:\n\n" + PY + "\nDone.", False),
+    # An acknowledgement opening a sentence counts nothing; the rest of the sentence counts on its own.
+    ("Sure. Sure, this slice walks the string from its last character back to the first.\n\n" + PY, True),
+    ("Okay, so the slice copies the characters backwards and leaves the input untouched.\n\n" + PY, True),
+    ("Sure, here's the function:\n\n" + PY, False),
+    ("Certainly! Below is a function that reverses a string:\n\n" + PY, False),
+    ("Sure! Sure, I can help with that. Here's how:\n\n" + PY, False),
 ]
 
 EXPLAINED_ZH = [
@@ -230,6 +236,13 @@ EXPLAINED_ZH = [
     ("## 代码\n\n" + PY, False),
     ("抱歉，我不能帮你。", False),
     ("当然可以：\n\n" + PY, False),
+    # "可以，" acknowledges; "可以用…" ("you can use…") is content.
+    ("好的。可以，下面的函数用切片从最后一个字符倒着复制字符串，原字符串不变。\n\n" + PY, True),
+    ("好的。可以用步长为 -1 的切片倒着复制字符串，原字符串保持不变。\n\n" + PY, True),
+    ("好的，以下是代码：\n\n" + PY, False),
+    ("可以的！代码如下：\n\n" + PY, False),
+    ("当然可以。下面是反转字符串的函数：\n\n" + PY, False),
+    ("好的。可以，这样写：\n\n" + PY, False),
 ]
 
 
